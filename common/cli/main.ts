@@ -1,0 +1,16 @@
+// Entry point of the `vsp` command: one subcommand per component, each defined next to its code.
+import { Command } from 'commander';
+import { runCli } from './run.js';
+import { kafkaCommand, topicsCommand } from '../kafka/cli.js';
+
+const commands: Array<() => Command> = [
+  kafkaCommand,
+  topicsCommand,
+];
+
+const program = new Command('vsp')
+  .description('video-stream-processing: camera frames → Kafka → gRPC processors → SORT tracks → consumers')
+  .version(process.env.npm_package_version ?? '0.1.0');
+for (const make of commands) program.addCommand(make());
+
+await runCli(program, process.argv);

@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+
+/** A problem with what the user asked for (a flag, a config field); printed as one line. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * Parses argv and runs the chosen command. Any failure ends the process with a non-zero code
+ * and one line on stderr that names the problem, never a stack trace for user errors.
+ */
+export async function runCli(program: Command, argv: string[]): Promise<void> {
+  program.exitOverride();
+  for (const cmd of allCommands(program)) cmd.exitOverride().showHelpAfterError(false);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its one-line message (or the help/version text).
+      process.exit(err.exitCode);
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`vsp: ${message}\n`);
+    if (!(err instanceof UsageError) && process.env.VSP_DEBUG) console.error(err);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  }
+}
+
+function allCommands(cmd: Command): Command[] {
+  return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}

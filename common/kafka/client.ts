@@ -1,0 +1,51 @@
+// The one module that knows kafkajs is our Kafka client (kafkajs is unmaintained; keeping it
+// behind this seam lets another client replace it).
+import { Kafka, logLevel, type RetryOptions, type LogEntry } from 'kafkajs';
+import type { Logger } from '../log.js';
+
+export function createKafka(brokers: string, clientId: string, retry?: RetryOptions, log?: Logger): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean),
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 200, retries: 8, ...retry },
+    logLevel: log ? logLevel.WARN : logLevel.NOTHING,
+    logCreator: () => (entry: LogEntry) => {
+      if (!log) return;
+      const { message, ...extra } = entry.log;
+      const fields = { kafka: entry.namespace, ...extra };
+      if (entry.level === logLevel.ERROR) log.error(fields, message);
+      else log.warn(fields, message);
+    },
+  });
+}
+
+/** The topics of one deployment, all under a common prefix. */
+export interface Topics {
+  frames: string;
+  tracks: string;
+  deadLetter: string;
+  trackerState: string;
+  events: string;
+}
+
+export function topicNames(prefix: string): Topics {
+  return {
+    frames: `${prefix}.frames`,
+    tracks: `${prefix}.tracks`,
+    deadLetter: `${prefix}.dead-letter`,
+    trackerState: `${prefix}.tracker-state`,
+    events: `${prefix}.events`,
+  };
+}
+
+/** One line that says why Kafka could not be used, for CLI errors. */
+export function describeKafkaError(err: unknown, brokers: string): string {
+  const e = err as { name?: string; message?: string; originalError?: { message?: string }; cause?: { message?: string } };
+  const detail = e.originalError?.message ?? e.cause?.message ?? e.message ?? String(err);
+  if (e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError' || /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND/.test(detail)) {
+    return `cannot reach Kafka at ${brokers}: ${detail}`;
+  }
+  return detail;
+}

@@ -1,0 +1,225 @@
+// A single-node KRaft Kafka broker on 127.0.0.1, run from the jars in the Maven cache. Used by
+// `vsp kafka start|stop`, `vsp demo` and the tests (each on its own ports and data directory).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile, open } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { ensureKafkaJars, KAFKA_VERSION } from './jars.js';
+import { createKafka } from './client.js';
+
+export interface LocalKafkaOptions {
+  port: number;
+  controllerPort: number;
+  /** Data directory: KRaft logs, config, pid file and the broker's own log. */
+  dataDir: string;
+  version?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningKafka {
+  pid: number;
+  bootstrap: string;
+  dataDir: string;
+}
+
+const PID_FILE = 'kafka.pid';
+const READY_TIMEOUT_MS = 90_000;
+
+function serverProperties(o: LocalKafkaOptions, logDirs: string): string {
+  return `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${o.controllerPort}
+listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=${logDirs}
+num.partitions=1
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+message.max.bytes=16777216
+replica.fetch.max.bytes=16777216
+`;
+}
+
+const LOG4J = `log4j.rootLogger=WARN, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaServer=INFO
+log4j.logger.kafka.server.KafkaRaftServer=INFO
+`;
+
+/** Formats storage (first time) and starts the broker detached; resolves once clients can use it. */
+export async function startKafka(o: LocalKafkaOptions): Promise<RunningKafka> {
+  const dataDir = path.resolve(o.dataDir);
+  const bootstrap = `127.0.0.1:${o.port}`;
+  const existing = await readPid(dataDir);
+  if (existing !== undefined && isAlive(existing)) {
+    throw new Error(`a Kafka broker is already running from ${dataDir} (pid ${existing}); run 'vsp kafka stop' first`);
+  }
+  for (const port of [o.port, o.controllerPort]) {
+    if (!(await portFree(port))) throw new Error(`port ${port} on 127.0.0.1 is already in use`);
+  }
+  const libs = await ensureKafkaJars(o.version ?? KAFKA_VERSION, o.log);
+  const logDirs = path.join(dataDir, 'kraft');
+  await mkdir(logDirs, { recursive: true });
+  const props = path.join(dataDir, 'server.properties');
+  await writeFile(props, serverProperties(o, logDirs));
+  await writeFile(path.join(dataDir, 'log4j.properties'), LOG4J);
+  const classpath = `${libs}/*`;
+  const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
+    `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${dataDir}`, '-cp', classpath];
+
+  await runJava([...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props, '--ignore-formatted'], dataDir);
+
+  const logPath = path.join(dataDir, 'kafka.log');
+  const logFile = await open(logPath, 'a');
+  const child = spawn('java', [...jvm, 'kafka.Kafka', props], { detached: true, stdio: ['ignore', logFile.fd, logFile.fd] });
+  await logFile.close();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start java (is a JDK 17+ installed?)');
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+  child.unref();
+  await writeFile(path.join(dataDir, PID_FILE), `${pid}\n`);
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited !== undefined) {
+      await rm(path.join(dataDir, PID_FILE), { force: true });
+      throw new Error(`Kafka exited with code ${exited} during start; see ${logPath}: ${await tail(logPath)}`);
+    }
+    if (await ready(bootstrap)) return { pid, bootstrap, dataDir };
+    if (Date.now() > deadline) {
+      await stopPid(pid);
+      throw new Error(`Kafka did not become ready within ${READY_TIMEOUT_MS / 1000} s; see ${logPath}`);
+    }
+    await sleep(250);
+  }
+}
+
+/** Stops the broker started from dataDir: SIGTERM, then SIGKILL after a grace period. */
+export async function stopKafka(dataDir: string): Promise<boolean> {
+  const dir = path.resolve(dataDir);
+  const pid = await readPid(dir);
+  if (pid === undefined) return false;
+  const stopped = isAlive(pid) ? await stopPid(pid) : false;
+  await rm(path.join(dir, PID_FILE), { force: true });
+  return stopped;
+}
+
+async function stopPid(pid: number, graceMs = 20_000): Promise<boolean> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return false;
+  }
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (isAlive(pid)) await sleep(50);
+  return true;
+}
+
+async function ready(bootstrap: string): Promise<boolean> {
+  const [host, port] = bootstrap.split(':');
+  if (!(await canConnect(host!, Number(port)))) return false;
+  // The port opens only after the broker is unfenced; a metadata round trip confirms it serves.
+  const admin = createKafka(bootstrap, 'vsp-kafka-probe', { retries: 0 }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+function runJava(args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('java', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (err) => reject(new Error(`cannot run java: ${err.message}`)));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`kafka-storage format failed (${code}): ${output.trim().split('\n').slice(-2).join(' ')}`)),
+    );
+  });
+}
+
+export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** An unused TCP port on 127.0.0.1 (for tests and side-by-side runs). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function readPid(dataDir: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(path.join(dataDir, PID_FILE), 'utf8')).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function clusterId(): string {
+  // KRaft cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters).
+  return randomBytes(16).toString('base64url');
+}
+
+async function tail(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trim().split('\n').slice(-3).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

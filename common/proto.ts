@@ -1,0 +1,60 @@
+// One place that loads protos/: protobufjs codecs for Kafka records and the grpc-js package
+// definition for the gRPC services, both with the same conversion options as the generated types
+// in common/gen (camelCase fields, 64-bit ints as numbers, enums as strings, defaults filled).
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+import * as protoLoader from '@grpc/proto-loader';
+import * as grpc from '@grpc/grpc-js';
+import type { Frame, Frame__Output } from './gen/vsp/v1/Frame.js';
+import type { TrackedFrame, TrackedFrame__Output } from './gen/vsp/v1/TrackedFrame.js';
+import type { DeadLetter, DeadLetter__Output } from './gen/vsp/v1/DeadLetter.js';
+import type { ProtoGrpcType as ProcessorProto } from './gen/processor.js';
+
+export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../protos');
+const FILES = ['vsp/v1/frame.proto', 'vsp/v1/processor.proto', 'vsp/v1/tracked.proto', 'vsp/v1/dead_letter.proto'];
+
+const CONVERSION = { longs: Number, enums: String, defaults: true, oneofs: true } as const;
+
+const root = new protobuf.Root();
+root.resolvePath = (_origin, target) => {
+  // google/protobuf/*.proto come bundled with protobufjs (common.js); ours live under protos/.
+  return target.startsWith('google/protobuf/') ? target : path.join(PROTO_DIR, target);
+};
+root.loadSync(FILES, { keepCase: false });
+root.resolveAll();
+
+/** Encodes and decodes one message type; decode throws on malformed input. */
+export interface Codec<In, Out> {
+  encode(message: In): Uint8Array;
+  decode(bytes: Uint8Array): Out;
+}
+
+function codec<In, Out>(typeName: string): Codec<In, Out> {
+  const type = root.lookupType(typeName);
+  return {
+    encode(message) {
+      return type.encode(type.fromObject(message as Record<string, unknown>)).finish();
+    },
+    decode(bytes) {
+      return type.toObject(type.decode(bytes), CONVERSION) as Out;
+    },
+  };
+}
+
+export const FrameCodec = codec<Frame, Frame__Output>('vsp.v1.Frame');
+export const TrackedFrameCodec = codec<TrackedFrame, TrackedFrame__Output>('vsp.v1.TrackedFrame');
+export const DeadLetterCodec = codec<DeadLetter, DeadLetter__Output>('vsp.v1.DeadLetter');
+
+/** grpc-js options shared by clients and servers: frames can exceed grpc's 4 MiB default. */
+export const GRPC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
+};
+
+/** The vsp.v1 gRPC package (Processor service), loaded with the same options as the types. */
+export function loadProcessorPackage(): ProcessorProto {
+  const def = protoLoader.loadSync('vsp/v1/processor.proto', { ...CONVERSION, keepCase: false, includeDirs: [PROTO_DIR] });
+  return grpc.loadPackageDefinition(def) as unknown as ProcessorProto;
+}
