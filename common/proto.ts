@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Frame, Frame__Output } from './gen/vsp/v1/Frame.js';
 import type { TrackedFrame, TrackedFrame__Output } from './gen/vsp/v1/TrackedFrame.js';
 import type { DeadLetter, DeadLetter__Output } from './gen/vsp/v1/DeadLetter.js';
+import type { ProcessResponse, ProcessResponse__Output } from './gen/vsp/v1/ProcessResponse.js';
 import type { ProtoGrpcType as ProcessorProto } from './gen/processor.js';
 
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../protos');
@@ -57,4 +58,29 @@ export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
 export function loadProcessorPackage(): ProcessorProto {
   const def = protoLoader.loadSync('vsp/v1/processor.proto', { ...CONVERSION, keepCase: false, includeDirs: [PROTO_DIR] });
   return grpc.loadPackageDefinition(def) as unknown as ProcessorProto;
+}
+
+export const ProcessResponseCodec = codec<ProcessResponse, ProcessResponse__Output>('vsp.v1.ProcessResponse');
+
+/**
+ * A serialized ProcessRequest made from already-encoded Frame messages: `repeated Frame frames = 1`
+ * is, on the wire, each frame's bytes behind tag 0x0A and a varint length, so frames read from
+ * Kafka go to the processor without being decoded and re-encoded.
+ */
+export function processRequestFromEncodedFrames(frames: readonly Uint8Array[]): Buffer {
+  const parts: Uint8Array[] = [];
+  for (const frame of frames) {
+    parts.push(Uint8Array.of(0x0a), varint(frame.length), frame);
+  }
+  return Buffer.concat(parts);
+}
+
+function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Uint8Array.from(out);
 }

@@ -2,10 +2,22 @@
 import { Command } from 'commander';
 import { runCli } from './run.js';
 import { kafkaCommand, topicsCommand } from '../kafka/cli.js';
+import { producerCommand } from '../../producer/cli.js';
+import { processorCommand } from '../../processor/cli.js';
+import { brokerCommand } from '../../broker/cli.js';
+import { consumerCommand } from '../../consumer/cli.js';
+import { trackCommand } from '../../broker/tracker/track-command.js';
+import { evalCommand } from '../mot/eval-command.js';
 
 const commands: Array<() => Command> = [
   kafkaCommand,
   topicsCommand,
+  producerCommand,
+  processorCommand,
+  brokerCommand,
+  consumerCommand,
+  trackCommand,
+  evalCommand,
 ];
 
 const program = new Command('vsp')

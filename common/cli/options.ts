@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from './run.js';
 
 /** Adds the flags every Kafka-facing command shares: --brokers (env VSP_BROKERS) and --prefix. */
 export function withKafkaOptions(cmd: Command): Command {
@@ -35,4 +36,12 @@ export function nonNegativeNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
   return n;
+}
+
+/** --from: earliest | latest | an ISO-8601 time (returned as ms since the epoch). */
+export function parseFrom(value: string): 'earliest' | 'latest' | number {
+  if (value === 'earliest' || value === 'latest') return value;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new UsageError(`--from: expected earliest, latest or an ISO time, got '${value}'`);
+  return t;
 }

@@ -1,11 +1,18 @@
 import { Command, Option } from 'commander';
 import { positiveInt, withKafkaOptions, type KafkaOptions } from '../cli/options.js';
 import { startKafka, stopKafka } from './local.js';
+import { ensureKafkaJars, KAFKA_VERSION } from './jars.js';
 import { createKafka, describeKafkaError } from './client.js';
 import { createTopics } from './topics.js';
 
 export function kafkaCommand(): Command {
   const cmd = new Command('kafka').description('run a local single-node Kafka (KRaft) broker from Maven Central jars');
+  cmd
+    .command('fetch')
+    .description('only fetch the Kafka jars into the cache (Maven Central), e.g. while online')
+    .action(async () => {
+      process.stdout.write(`${await ensureKafkaJars(KAFKA_VERSION, (line) => process.stderr.write(`${line}\n`))}\n`);
+    });
   cmd
     .command('start')
     .description('fetch Kafka 3.9 jars once (Maven), format storage, start a broker on 127.0.0.1 and wait until ready')

@@ -1,6 +1,6 @@
 // The one module that knows kafkajs is our Kafka client (kafkajs is unmaintained; keeping it
 // behind this seam lets another client replace it).
-import { Kafka, logLevel, type RetryOptions, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type LogEntry, type Producer, type ProducerConfig, type RetryOptions } from 'kafkajs';
 import type { Logger } from '../log.js';
 
 export function createKafka(brokers: string, clientId: string, retry?: RetryOptions, log?: Logger): Kafka {
@@ -18,6 +18,21 @@ export function createKafka(brokers: string, clientId: string, retry?: RetryOpti
       if (entry.level === logLevel.ERROR) log.error(fields, message);
       else log.warn(fields, message);
     },
+  });
+}
+
+/**
+ * A producer with the settings every component wants: the Java client's murmur2 partitioner (so
+ * a camera lands on the same partition whichever client produced it), no topic auto-creation,
+ * and endless retries, which idempotence requires and which let a producer ride out a Kafka
+ * outage instead of failing.
+ */
+export function createProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
+  return kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    ...config,
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000, ...config.retry },
   });
 }
 

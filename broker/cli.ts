@@ -1,0 +1,91 @@
+import { Command, Option } from 'commander';
+import { nonNegativeInt, nonNegativeNumber, parseFrom, positiveInt, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
+import { UsageError } from '../common/cli/run.js';
+import { createKafka, describeKafkaError, topicNames } from '../common/kafka/client.js';
+import { createLogger } from '../common/log.js';
+import { Broker } from './broker.js';
+import { ProcessorPool, type FailurePolicy } from './processor-pool.js';
+
+interface BrokerCliOptions extends KafkaOptions {
+  processor: string;
+  group: string;
+  window: number;
+  batch: number;
+  exactlyOnce: boolean;
+  commitEvery: number;
+  commitIntervalMs: number;
+  from: string;
+  onFailure: FailurePolicy;
+  maxRetries: number;
+  deadlineMs: number;
+  callsPerProcessor: number;
+  maxAge: number;
+  minHits: number;
+  iou: number;
+}
+
+export function brokerCommand(): Command {
+  return withKafkaOptions(
+    new Command('broker')
+      .description('consume frames, call processors (many in flight), track per camera in frame order, produce tracked frames')
+      .requiredOption('--processor <list>', 'processor endpoints HOST:PORT[,HOST:PORT...]')
+      .option('--group <name>', 'consumer group (a new group re-processes from --from)', 'vsp-broker')
+      .addOption(new Option('--window <n>', 'frames of one partition in flight at once').argParser(positiveInt).default(32))
+      .addOption(new Option('--batch <n>', 'frames per processor call').argParser(positiveInt).default(1))
+      .option('--exactly-once', 'outputs, tracker state and offsets committed in one Kafka transaction', false)
+      .addOption(new Option('--commit-every <n>', 'commit after this many frames of a partition').argParser(positiveInt).default(100))
+      .addOption(new Option('--commit-interval-ms <ms>', '... or after this long').argParser(positiveInt).default(200))
+      .option('--from <where>', 'where a group with no commits starts: earliest | latest | ISO time', 'earliest')
+      .addOption(new Option('--on-failure <policy>', 'when no processor answers: block (wait, Kafka buffers) or skip (mark the frame failed)').choices(['block', 'skip']).default('block'))
+      .addOption(new Option('--max-retries <n>', 'skip policy: retries before a frame is marked failed').argParser(nonNegativeInt).default(3))
+      .addOption(new Option('--deadline-ms <ms>', 'deadline of one processor call').argParser(positiveInt).default(10000))
+      .addOption(new Option('--calls-per-processor <n>', 'calls in flight per processor endpoint').argParser(positiveInt).default(32))
+      .addOption(new Option('--max-age <n>', 'SORT: frames a track survives without a detection').argParser(nonNegativeInt).default(1))
+      .addOption(new Option('--min-hits <n>', 'SORT: detections before a track is output').argParser(nonNegativeInt).default(3))
+      .addOption(new Option('--iou <x>', 'SORT: minimum IoU to associate').argParser(nonNegativeNumber).default(0.3)),
+  ).action(async (o: BrokerCliOptions) => {
+    const log = createLogger('broker');
+    const processors = o.processor.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const p of processors) {
+      if (!/^[\w.-]+:\d+$/.test(p)) throw new UsageError(`--processor: '${p}' is not HOST:PORT`);
+    }
+    const pool = new ProcessorPool(processors, {
+      deadlineMs: o.deadlineMs,
+      maxRetries: o.maxRetries,
+      onFailure: o.onFailure,
+      callsPerEndpoint: o.callsPerProcessor,
+      healthIntervalMs: 1000,
+      log,
+    });
+    const broker = new Broker({
+      kafka: createKafka(o.brokers, `vsp-broker-${process.pid}`, undefined, log),
+      group: o.group,
+      topics: topicNames(o.prefix),
+      pool,
+      window: o.window,
+      batch: o.batch,
+      exactlyOnce: o.exactlyOnce,
+      commitEvery: o.commitEvery,
+      commitIntervalMs: o.commitIntervalMs,
+      from: parseFrom(o.from),
+      sort: { maxAge: o.maxAge, minHits: o.minHits, iouThreshold: o.iou },
+      log,
+    });
+    pool.start();
+    try {
+      await broker.start();
+    } catch (err) {
+      pool.close();
+      throw new Error(describeKafkaError(err, o.brokers));
+    }
+    log.info({ processors, window: o.window, batch: o.batch, exactlyOnce: o.exactlyOnce }, 'broker running');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    log.info('stopping: finishing in-flight frames and committing');
+    await broker.stop();
+    pool.close();
+    log.info(broker.stats, 'broker stopped');
+  });
+}

@@ -1,0 +1,188 @@
+// Output side of one input partition: released records (tracked frames, dead letters) are
+// produced in release order, then — periodically — the tracker snapshot and the input offset are
+// committed. Offsets are only ever committed for records whose output Kafka acknowledged.
+//   at-least-once: outputs are sent as soon as they are released; every N records or T ms the
+//     snapshot is written after those outputs were acked, then the offset is committed.
+//   exactly-once: every N records or T ms, one transaction holds the outputs, the snapshot and
+//     the consumed offset (a transactional producer per input partition fences zombies).
+import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { Logger } from '../common/log.js';
+import { encodeSnapshot, type PartitionSnapshot } from './state-store.js';
+
+export interface SinkRecord {
+  /** Input offset this record came from. */
+  offset: string;
+  topic: string;
+  message: Message;
+}
+
+export interface SinkOptions {
+  exactlyOnce: boolean;
+  producer: Producer;
+  group: string;
+  inputTopic: string;
+  partition: number;
+  stateTopic: string;
+  stateKey: string;
+  commitEvery: number;
+  commitIntervalMs: number;
+  /** The trackers' state right now (after the last pushed record). */
+  snapshot: (nextOffset: string) => PartitionSnapshot;
+  /** at-least-once: commits the consumer offset. */
+  commitOffset: (offset: string) => Promise<void>;
+  /** A send or transaction failed: the partition must be reprocessed from its last commit. */
+  onFailure: (err: Error) => void;
+  log: Logger;
+}
+
+export class PartitionSink {
+  private pending: SinkRecord[] = [];
+  private sinceCommit = 0;
+  /** at-least-once: input offset (exclusive) of the last acknowledged send. */
+  private lastSent?: string;
+  private lastCommitAt = Date.now();
+  private wake?: () => void;
+  private stopped = false;
+  private readonly loop: Promise<void>;
+  /** Input offset (exclusive) up to which outputs and state are committed. */
+  committed?: string;
+
+  constructor(private readonly o: SinkOptions) {
+    this.loop = this.run();
+  }
+
+  push(record: SinkRecord): void {
+    this.pending.push(record);
+    this.wake?.();
+  }
+
+  /** Sends and commits everything pushed so far, then stops. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Stops at once: what was not sent is discarded (it will be re-read by the next owner). */
+  async abandon(): Promise<void> {
+    this.pending = [];
+    await this.close();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      for (;;) {
+        await this.waitForWork();
+        if (this.pending.length === 0 && this.sinceCommit === 0 && this.stopped) return;
+        if (this.o.exactlyOnce) await this.transact();
+        else await this.sendThenMaybeCommit();
+      }
+    } catch (err) {
+      this.pending = [];
+      this.o.onFailure(err as Error);
+    }
+  }
+
+  private intervalElapsed(): boolean {
+    return Date.now() - this.lastCommitAt >= this.o.commitIntervalMs;
+  }
+
+  private commitDue(extra = 0): boolean {
+    return this.stopped || this.sinceCommit + extra >= this.o.commitEvery || this.intervalElapsed();
+  }
+
+  private ready(): boolean {
+    if (this.stopped) return true;
+    if (this.o.exactlyOnce) return this.pending.length > 0 && this.commitDue(this.pending.length);
+    return this.pending.length > 0 || (this.sinceCommit > 0 && this.intervalElapsed());
+  }
+
+  private async waitForWork(): Promise<void> {
+    while (!this.ready()) {
+      const waitMs = Math.max(1, this.o.commitIntervalMs - (Date.now() - this.lastCommitAt));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private take(): { batch: TopicMessages[]; nextOffset: string; count: number } {
+    const records = this.pending;
+    this.pending = [];
+    const byTopic = new Map<string, Message[]>();
+    for (const r of records) {
+      const list = byTopic.get(r.topic) ?? [];
+      list.push(r.message);
+      byTopic.set(r.topic, list);
+    }
+    const last = records[records.length - 1]!;
+    return {
+      batch: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      nextOffset: (BigInt(last.offset) + 1n).toString(),
+      count: records.length,
+    };
+  }
+
+  private stateMessage(nextOffset: string): TopicMessages {
+    return {
+      topic: this.o.stateTopic,
+      messages: [{ key: this.o.stateKey, value: encodeSnapshot(this.o.snapshot(nextOffset)), partition: this.o.partition }],
+    };
+  }
+
+  private async sendThenMaybeCommit(): Promise<void> {
+    if (this.pending.length > 0) {
+      const { batch, nextOffset, count } = this.take();
+      // A snapshot must match exactly the records taken, so it is captured now, before the send.
+      const state = this.commitDue(count) ? this.stateMessage(nextOffset) : undefined;
+      await this.o.producer.sendBatch({ topicMessages: batch, acks: -1 });
+      this.sinceCommit += count;
+      this.lastSent = nextOffset;
+      if (state) await this.commit(state, nextOffset);
+    } else if (this.lastSent !== undefined) {
+      // Idle: nothing was released since the last send, so the trackers are exactly at lastSent.
+      await this.commit(this.stateMessage(this.lastSent), this.lastSent);
+    }
+  }
+
+  private async commit(state: TopicMessages, nextOffset: string): Promise<void> {
+    await this.o.producer.sendBatch({ topicMessages: [state], acks: -1 });
+    try {
+      await this.o.commitOffset(nextOffset);
+    } catch (err) {
+      // A rebalance is under way: the snapshot already covers these records, so the next owner
+      // skips them; nothing is lost or fed twice to a tracker.
+      this.o.log.warn({ partition: this.o.partition, error: (err as Error).message }, 'offset commit failed');
+    }
+    this.markCommitted(nextOffset);
+  }
+
+  private markCommitted(nextOffset: string): void {
+    this.committed = nextOffset;
+    this.sinceCommit = 0;
+    this.lastCommitAt = Date.now();
+  }
+
+  private async transact(): Promise<void> {
+    const { batch, nextOffset } = this.take();
+    const state = this.stateMessage(nextOffset);
+    const txn = await this.o.producer.transaction();
+    try {
+      await txn.sendBatch({ topicMessages: [...batch, state], acks: -1 });
+      await txn.sendOffsets({
+        consumerGroupId: this.o.group,
+        topics: [{ topic: this.o.inputTopic, partitions: [{ partition: this.o.partition, offset: nextOffset }] }],
+      });
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => {});
+      throw err;
+    }
+    this.markCommitted(nextOffset);
+  }
+}

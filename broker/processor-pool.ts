@@ -1,0 +1,213 @@
+// The broker's side of the processors: one gRPC channel per endpoint, least-loaded choice among
+// healthy endpoints, a deadline per call, retries with exponential backoff on another endpoint,
+// and grpc.health.v1 checks that take endpoints out of rotation and bring them back.
+import * as grpc from '@grpc/grpc-js';
+import PQueue from 'p-queue';
+import protobuf from 'protobufjs';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { GRPC_CHANNEL_OPTIONS, ProcessResponseCodec, processRequestFromEncodedFrames } from '../common/proto.js';
+import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
+import type { Logger } from '../common/log.js';
+
+export type FailurePolicy = 'block' | 'skip';
+
+export interface PoolOptions {
+  deadlineMs: number;
+  /** skip policy: attempts after the first before a frame is given up. */
+  maxRetries: number;
+  onFailure: FailurePolicy;
+  /** Calls in flight per endpoint. */
+  callsPerEndpoint: number;
+  healthIntervalMs: number;
+  log: Logger;
+}
+
+export type PoolOutcome =
+  | { ok: true; results: FrameResult__Output[]; processor: string; ms: number }
+  | { ok: false; error: string; ms: number };
+
+const health = (() => {
+  const root = protobuf.loadSync(healthProtoPath);
+  return {
+    request: root.lookupType('grpc.health.v1.HealthCheckRequest'),
+    response: root.lookupType('grpc.health.v1.HealthCheckResponse'),
+  };
+})();
+const SERVING = 1;
+
+class Endpoint {
+  readonly client: grpc.Client;
+  readonly queue: PQueue;
+  healthy = false;
+  inFlight = 0;
+  name = '';
+
+  constructor(readonly address: string, callsPerEndpoint: number) {
+    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+    this.queue = new PQueue({ concurrency: callsPerEndpoint });
+  }
+
+  process(request: Buffer, deadlineMs: number): Promise<FrameResult__Output[]> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        '/vsp.v1.Processor/Process',
+        (b: Buffer) => b,
+        (b: Buffer) => ProcessResponseCodec.decode(b),
+        request,
+        new grpc.Metadata(),
+        { deadline: Date.now() + deadlineMs },
+        (err, response) => (err || !response ? reject(err ?? new Error('empty response')) : resolve(response.results)),
+      );
+    });
+  }
+
+  check(deadlineMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.client.makeUnaryRequest(
+        '/grpc.health.v1.Health/Check',
+        (r: object) => Buffer.from(health.request.encode(health.request.fromObject(r)).finish()),
+        (b: Buffer) => health.response.decode(b) as unknown as { status: number },
+        { service: '' },
+        new grpc.Metadata(),
+        { deadline: Date.now() + deadlineMs },
+        (err, response) => resolve(!err && response?.status === SERVING),
+      );
+    });
+  }
+
+  describe(deadlineMs: number): Promise<string> {
+    return new Promise((resolve) => {
+      this.client.makeUnaryRequest(
+        '/vsp.v1.Processor/Describe',
+        () => Buffer.alloc(0),
+        (b: Buffer) => protobuf.Reader.create(b),
+        {},
+        new grpc.Metadata(),
+        { deadline: Date.now() + deadlineMs },
+        (err, reader) => {
+          // ProcessorInfo.name is field 1; only the name is needed here.
+          if (err || !reader) return resolve(this.address);
+          while (reader.pos < reader.len) {
+            const tag = reader.uint32();
+            if (tag >>> 3 === 1) return resolve(reader.string());
+            reader.skipType(tag & 7);
+          }
+          resolve(this.address);
+        },
+      );
+    });
+  }
+}
+
+export class ProcessorPool {
+  private readonly endpoints: Endpoint[];
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+  private healthWaiters: Array<() => void> = [];
+  private rr = 0;
+  retries = 0;
+
+  constructor(addresses: string[], private readonly o: PoolOptions) {
+    if (addresses.length === 0) throw new Error('at least one processor address is needed');
+    this.endpoints = addresses.map((a) => new Endpoint(a, o.callsPerEndpoint));
+  }
+
+  /** Starts health checking; does not wait for any endpoint to be up. */
+  start(): void {
+    const tick = () => {
+      void this.checkAll().finally(() => {
+        if (!this.closed) this.timer = setTimeout(tick, this.o.healthIntervalMs);
+      });
+    };
+    tick();
+  }
+
+  get healthyCount(): number {
+    return this.endpoints.filter((e) => e.healthy).length;
+  }
+
+  /**
+   * Sends already-encoded frames to one processor and returns its per-frame results, retrying
+   * on other endpoints. With policy "block" it only returns once some processor answered; with
+   * "skip" it gives up after maxRetries retries and says why.
+   */
+  async process(encodedFrames: readonly Uint8Array[]): Promise<PoolOutcome> {
+    const request = processRequestFromEncodedFrames(encodedFrames);
+    const started = performance.now();
+    let lastError = 'no processor is healthy';
+    const tried = new Set<Endpoint>();
+    for (let attempt = 0; !this.closed; attempt += 1) {
+      if (this.o.onFailure === 'skip' && attempt > this.o.maxRetries) break;
+      if (attempt > 0) {
+        this.retries += 1;
+        await sleep(backoffMs(attempt));
+      }
+      const endpoint = await this.pick(tried);
+      if (!endpoint) continue;
+      tried.add(endpoint);
+      if (tried.size >= this.endpoints.length) tried.clear();
+      endpoint.inFlight += 1;
+      try {
+        const results = await endpoint.queue.add(() => endpoint.process(request, this.o.deadlineMs));
+        if (results.length !== encodedFrames.length) throw new Error(`processor answered ${results.length} results for ${encodedFrames.length} frames`);
+        return { ok: true, results, processor: endpoint.name || endpoint.address, ms: performance.now() - started };
+      } catch (err) {
+        const e = err as grpc.ServiceError;
+        lastError = `${endpoint.address}: ${e.details || e.message}`;
+        if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED || e.code === grpc.status.CANCELLED) {
+          endpoint.healthy = false;
+        }
+        this.o.log.warn({ processor: endpoint.address, code: e.code, attempt, error: e.details || e.message }, 'processor call failed; retrying');
+      } finally {
+        endpoint.inFlight -= 1;
+      }
+    }
+    return { ok: false, error: lastError, ms: performance.now() - started };
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.healthWaiters.splice(0).forEach((wake) => wake());
+    for (const e of this.endpoints) e.client.close();
+  }
+
+  /** The least-loaded healthy endpoint, preferring ones not yet tried for this call. */
+  private async pick(tried: Set<Endpoint>): Promise<Endpoint | undefined> {
+    const healthy = this.endpoints.filter((e) => e.healthy);
+    if (healthy.length === 0) {
+      if (this.o.onFailure === 'skip') return undefined;
+      await new Promise<void>((resolve) => this.healthWaiters.push(resolve));
+      return undefined;
+    }
+    const fresh = healthy.filter((e) => !tried.has(e));
+    const pool = fresh.length > 0 ? fresh : healthy;
+    const least = Math.min(...pool.map((e) => e.inFlight + e.queue.size));
+    const candidates = pool.filter((e) => e.inFlight + e.queue.size === least);
+    this.rr = (this.rr + 1) % candidates.length;
+    return candidates[this.rr];
+  }
+
+  private async checkAll(): Promise<void> {
+    await Promise.all(
+      this.endpoints.map(async (e) => {
+        const up = await e.check(Math.min(2000, this.o.healthIntervalMs * 2));
+        if (up && !e.healthy) {
+          if (!e.name) e.name = await e.describe(2000);
+          this.o.log.info({ processor: e.address, processorName: e.name }, 'processor in rotation');
+        } else if (!up && e.healthy) {
+          this.o.log.warn({ processor: e.address }, 'processor out of rotation (health check failed)');
+        }
+        e.healthy = up;
+      }),
+    );
+    if (this.healthyCount > 0) this.healthWaiters.splice(0).forEach((wake) => wake());
+  }
+}
+
+function backoffMs(attempt: number): number {
+  const base = Math.min(5000, 50 * 2 ** Math.min(attempt, 10));
+  return base / 2 + Math.random() * (base / 2);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

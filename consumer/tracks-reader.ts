@@ -1,0 +1,75 @@
+// Reads the tracks topic. Without a group it reads everything retained, from the earliest record,
+// and commits nothing (every run sees the whole topic); with a group it is a committed member
+// that resumes where it left off. Undecodable records go to the dead-letter topic.
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { DeadLetterCodec, TrackedFrameCodec } from '../common/proto.js';
+import { nowTimestamp } from '../common/time.js';
+import type { Logger } from '../common/log.js';
+import { createProducer, type Topics } from '../common/kafka/client.js';
+import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
+
+export interface ReadOptions {
+  kafka: Kafka;
+  topics: Topics;
+  group?: string;
+  from: 'earliest' | 'latest' | number;
+  camera?: string;
+  /** Stop after this many seconds without a new record (counted from joining the group). */
+  exitWhenIdleS?: number;
+  onFrame: (frame: TrackedFrame__Output) => void;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+export async function readTracks(o: ReadOptions): Promise<{ frames: number; deadLetters: number }> {
+  const consumer = o.kafka.consumer({ groupId: o.group ?? `vsp-consumer-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 200 });
+  const producer = createProducer(o.kafka);
+  const counts = { frames: 0, deadLetters: 0 };
+  let lastActivity = Date.now();
+  await Promise.all([consumer.connect(), producer.connect()]);
+  try {
+    consumer.on(consumer.events.GROUP_JOIN, () => (lastActivity = Date.now()));
+    await consumer.subscribe({ topic: o.topics.tracks, fromBeginning: o.from !== 'latest' });
+    await consumer.run({
+      autoCommit: o.group !== undefined,
+      eachMessage: async ({ partition, message }) => {
+        lastActivity = Date.now();
+        if (typeof o.from === 'number' && Number(message.timestamp) < o.from) return;
+        let frame: TrackedFrame__Output;
+        try {
+          frame = TrackedFrameCodec.decode(message.value ?? Buffer.alloc(0));
+        } catch (err) {
+          counts.deadLetters += 1;
+          const reason = `not a vsp.v1.TrackedFrame: ${(err as Error).message}`;
+          o.log.warn({ partition, offset: message.offset, reason }, 'record sent to the dead-letter topic');
+          const dead = DeadLetterCodec.encode({
+            topic: o.topics.tracks, partition, offset: Number(message.offset), key: message.key ?? Buffer.alloc(0),
+            value: message.value ?? Buffer.alloc(0), reason, component: 'consumer', time: nowTimestamp(),
+          });
+          await producer.send({ topic: o.topics.deadLetter, messages: [{ key: message.key, value: Buffer.from(dead) }] });
+          return;
+        }
+        if (o.camera !== undefined && frame.cameraId !== o.camera) return;
+        counts.frames += 1;
+        o.onFrame(frame);
+      },
+    });
+    await new Promise<void>((resolve) => {
+      o.signal.addEventListener('abort', () => resolve(), { once: true });
+      if (o.exitWhenIdleS === undefined) return;
+      const idleMs = o.exitWhenIdleS * 1000;
+      const timer = setInterval(() => {
+        if (Date.now() - lastActivity >= idleMs) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, Math.min(250, idleMs));
+      o.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+    });
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
+  }
+  return counts;
+}

@@ -1,0 +1,112 @@
+// Serves one Detector as the vsp.v1.Processor gRPC service, with grpc.health.v1 beside it.
+// The server validates requests (one bad frame answers an error for that frame only), limits
+// how many Process calls run the detector at once, and shuts down gracefully.
+import * as grpc from '@grpc/grpc-js';
+import PQueue from 'p-queue';
+import { HealthImplementation } from 'grpc-health-check';
+import { GRPC_CHANNEL_OPTIONS, loadProcessorPackage } from '../common/proto.js';
+import type { Logger } from '../common/log.js';
+import type { ProcessRequest__Output } from '../common/gen/vsp/v1/ProcessRequest.js';
+import type { ProcessResponse } from '../common/gen/vsp/v1/ProcessResponse.js';
+import type { ProcessorInfo } from '../common/gen/vsp/v1/ProcessorInfo.js';
+import type { FrameResult } from '../common/gen/vsp/v1/FrameResult.js';
+import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
+import type { Detector } from './detector.js';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  /** Process calls handed to the detector at once (more wait in a queue). */
+  concurrency: number;
+  log: Logger;
+}
+
+export interface RunningProcessor {
+  port: number;
+  /** Stops accepting calls, finishes those in progress (up to graceMs), releases the detector. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Why a frame cannot be given to a detector, or undefined when it can. */
+export function invalidFrame(frame: Frame__Output): string | undefined {
+  if (!frame.image || frame.image.length === 0) return 'frame has no image';
+  if (frame.encoding === 'RGB24') {
+    if (frame.width <= 0 || frame.height <= 0) return 'RGB24 frame needs width and height';
+    if (frame.image.length !== frame.width * frame.height * 3) return `RGB24 frame: ${frame.image.length} bytes for ${frame.width}x${frame.height}`;
+  }
+  return undefined;
+}
+
+export async function serveProcessor(detector: Detector, o: ServeOptions): Promise<RunningProcessor> {
+  const pkg = loadProcessorPackage();
+  const server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
+  const health = new HealthImplementation({ '': 'SERVING', 'vsp.v1.Processor': 'SERVING' });
+  health.addToServer(server);
+  const queue = new PQueue({ concurrency: o.concurrency });
+  const info: ProcessorInfo = { ...detector.info };
+
+  server.addService(pkg.vsp.v1.Processor.service, {
+    Describe: (_call: unknown, callback: grpc.sendUnaryData<ProcessorInfo>) => callback(null, info),
+    Process: (call: grpc.ServerUnaryCall<ProcessRequest__Output, ProcessResponse>, callback: grpc.sendUnaryData<ProcessResponse>) => {
+      const frames = call.request.frames;
+      if (frames.length === 0) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: 'ProcessRequest has no frames' });
+        return;
+      }
+      queue
+        .add(() => processFrames(detector, frames))
+        .then((results) => callback(null, { results }))
+        .catch((err: unknown) => {
+          o.log.error({ err }, 'detector failed');
+          callback({ code: grpc.status.INTERNAL, details: `detector failed: ${(err as Error).message}` });
+        });
+    },
+  });
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${o.host}:${o.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+  );
+  o.log.info({ host: o.host, port, impl: info.name }, 'processor serving');
+
+  return {
+    port,
+    async close(graceMs = 10_000) {
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus('vsp.v1.Processor', 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await detector.close();
+    },
+  };
+}
+
+async function processFrames(detector: Detector, frames: Frame__Output[]): Promise<FrameResult[]> {
+  const results: FrameResult[] = frames.map((f) => ({ cameraId: f.cameraId, seq: f.seq, detections: [], error: '', processMs: 0 }));
+  const valid: number[] = [];
+  frames.forEach((frame, i) => {
+    const problem = invalidFrame(frame);
+    if (problem) results[i]!.error = problem;
+    else valid.push(i);
+  });
+  if (valid.length === 0) return results;
+  const started = performance.now();
+  const outcomes = await detector.detect(valid.map((i) => frames[i]!));
+  const share = (performance.now() - started) / valid.length;
+  valid.forEach((frameIndex, k) => {
+    const outcome = outcomes[k];
+    const result = results[frameIndex]!;
+    result.processMs = share;
+    if (!outcome) result.error = 'detector returned no result for this frame';
+    else if ('error' in outcome) result.error = outcome.error;
+    else result.detections = outcome.detections;
+  });
+  return results;
+}

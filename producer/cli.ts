@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { positiveInt, nonNegativeInt, nonNegativeNumber, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
+import { UsageError } from '../common/cli/run.js';
+import { createKafka, describeKafkaError, topicNames } from '../common/kafka/client.js';
+import { createLogger } from '../common/log.js';
+import { publishFrames } from './publish.js';
+import { SeqStore } from './seq-store.js';
+import { parseSource } from './sources/index.js';
+import { motCameraId } from './sources/mot-blank.js';
+
+interface ProducerOptions extends KafkaOptions {
+  camera?: string;
+  source: string;
+  fps?: number;
+  frames?: number;
+  realtime: boolean;
+  loop: boolean;
+  seed: number;
+  bufferMb: number;
+  stateDir: string;
+}
+
+export function producerCommand(): Command {
+  return withKafkaOptions(
+    new Command('producer')
+      .description('publish a camera, stream, file or synthetic scene as JPEG frames to <prefix>.frames, keyed by camera id')
+      .option('--camera <id>', 'camera id (Kafka key); defaults to the file name for mot: sources')
+      .requiredOption(
+        '--source <spec>',
+        'picamera[:WxH@FPS] | v4l2:/dev/videoN[:WxH@FPS] | rtsp://… | http(s)://… | file:PATH | images:DIR | synthetic[:WxH] | mot:DET.txt',
+      )
+      .addOption(new Option('--fps <f>', 'frame rate: cap for live sources, pace for synthetic').argParser(nonNegativeNumber))
+      .addOption(new Option('--frames <n>', 'stop after n frames').argParser(positiveInt))
+      .option('--realtime', 'file: pace at the file frame rate instead of as fast as Kafka takes it', false)
+      .option('--loop', 'file: start again at the end', false)
+      .addOption(new Option('--seed <n>', 'synthetic: scene seed').argParser(nonNegativeInt).default(1))
+      .addOption(new Option('--buffer-mb <n>', 'live sources: frames buffered while Kafka is slow or away (oldest dropped beyond)').argParser(positiveInt).default(64))
+      .option('--state-dir <dir>', 'where the last seq per camera is kept across restarts', '.vsp/producer'),
+  ).action(async (o: ProducerOptions) => {
+    const cameraId = o.camera ?? (o.source.startsWith('mot:') ? motCameraId(o.source.slice(4)) : undefined);
+    if (!cameraId) throw new UsageError("required option '--camera <id>' not specified");
+    if (!/^[\w.-]+$/.test(cameraId)) throw new UsageError(`--camera: '${cameraId}' may contain only letters, digits, '.', '_' and '-'`);
+    const log = createLogger('producer').child({ camera: cameraId });
+    const source = parseSource(o.source, { fps: o.fps, realtime: o.realtime, loop: o.loop, seed: o.seed, log });
+    const kafka = createKafka(o.brokers, `vsp-producer-${cameraId}`, undefined, log);
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      const result = await publishFrames({
+        cameraId,
+        source,
+        kafka,
+        topic: topicNames(o.prefix).frames,
+        seqs: new SeqStore(path.join(o.stateDir, `${cameraId}.seq`)),
+        maxFrames: o.frames,
+        bufferBytes: o.bufferMb * 1024 * 1024,
+        log,
+        signal: abort.signal,
+      });
+      log.info(result, 'producer finished');
+    } catch (err) {
+      throw new Error(describeKafkaError(err, o.brokers));
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  });
+}

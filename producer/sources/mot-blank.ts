@@ -1,0 +1,57 @@
+// Source `mot:DET.txt`: one blank frame per frame number of a MOTChallenge detection file, so that
+// a processor replaying that file's detections (keyed by seq) can drive the pipeline without video.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+
+const BLANK_WIDTH = 64;
+const BLANK_HEIGHT = 48;
+
+let blank: Promise<Buffer> | undefined;
+
+/** The placeholder image, encoded once and shared by every frame. */
+function blankJpeg(): Promise<Buffer> {
+  blank ??= sharp({ create: { width: BLANK_WIDTH, height: BLANK_HEIGHT, channels: 3, background: { r: 128, g: 128, b: 128 } } })
+    .jpeg()
+    .toBuffer();
+  return blank;
+}
+
+/** Default camera id of a MOT file: its base name without extension ('det/TUD-Campus.txt' → 'TUD-Campus'). */
+export function motCameraId(file: string): string {
+  return path.basename(file, path.extname(file));
+}
+
+/**
+ * The last frame number in MOT text (`frame,id,x,y,w,h,score,...` per line); 0 when it has no
+ * lines. Throws on a line whose first field is not a positive integer.
+ */
+export function lastMotFrame(text: string, name: string): number {
+  let last = 0;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '') continue;
+    const comma = line.indexOf(',');
+    const field = comma < 0 ? line : line.slice(0, comma);
+    const frame = Number(field);
+    if (!Number.isInteger(frame) || frame < 1) throw new Error(`${name}:${i + 1}: expected a frame number, got '${field}'`);
+    if (frame > last) last = frame;
+  }
+  return last;
+}
+
+export function motBlankSource(file: string) {
+  return {
+    description: `mot:${file}`,
+    live: false as const,
+    /** Frames 1..last frame number in the file; ends quietly when `signal` aborts. */
+    async *frames(signal: AbortSignal): AsyncIterable<{ image: Buffer; width: number; height: number }> {
+      const last = lastMotFrame(await readFile(file, 'utf8'), file);
+      const image = await blankJpeg();
+      for (let frame = 1; frame <= last && !signal.aborted; frame++) {
+        yield { image, width: BLANK_WIDTH, height: BLANK_HEIGHT };
+      }
+    },
+  };
+}

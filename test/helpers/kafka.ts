@@ -1,0 +1,32 @@
+// A real single-node Kafka for a test file: started on free ports in a temporary directory,
+// always stopped in teardown.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startKafka, stopKafka, type RunningKafka } from '../../common/kafka/local.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { createTopics } from '../../common/kafka/topics.js';
+
+export interface TestKafka extends RunningKafka {
+  stop(): Promise<void>;
+  /** Creates the topics of a fresh prefix (unique per test) and returns it. */
+  topics(partitions: number, prefix?: string): Promise<string>;
+}
+
+let prefixCounter = 0;
+
+export async function startTestKafka(): Promise<TestKafka> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'vsp-test-kafka-'));
+  const running = await startKafka({ port: await freePort(), controllerPort: await freePort(), dataDir });
+  return {
+    ...running,
+    async stop() {
+      await stopKafka(dataDir);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async topics(partitions, prefix = `t${process.pid}-${++prefixCounter}`) {
+      await createTopics(createKafka(running.bootstrap, 'vsp-test'), prefix, partitions);
+      return prefix;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// The whole chain on real components: producer → Kafka → broker → gRPC processor → tracker →
+// Kafka → consumer, each a real `vsp` process.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka } from 'kafkajs';
+import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
+import { stopAll, vsp, vspRun } from '../helpers/processes.js';
+import { sceneAt } from '../../common/synthetic/scene.js';
+import { DeadLetterCodec } from '../../common/proto.js';
+import { topicNames } from '../../common/kafka/client.js';
+import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
+
+const CAMERAS = ['cam-a', 'cam-b', 'cam-c'];
+const FRAMES = 100;
+const SIZE = { width: 320, height: 240 };
+
+function iou(a: { x1: number; y1: number; x2: number; y2: number }, b: { x1: number; y1: number; x2: number; y2: number }): number {
+  const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
+  const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
+  const inter = w * h;
+  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
+}
+
+describe('pipeline end to end (real Kafka, real gRPC processor)', function () {
+  let kafka: TestKafka;
+  const work = mkdtempSync(path.join(os.tmpdir(), 'vsp-pipeline-'));
+
+  before(async () => {
+    kafka = await startTestKafka();
+  });
+  after(async () => {
+    await stopAll();
+    await kafka?.stop();
+  });
+
+  it('delivers every frame exactly once, in order, with the rendered boxes and stable track ids', async () => {
+    const prefix = await kafka.topics(3);
+    const common = ['--brokers', kafka.bootstrap, '--prefix', prefix];
+    const processor = vsp(['processor', '--impl', 'synthetic', '--port', '0']);
+    const address = (await processor.waitForStdout(/^127\.0\.0\.1:\d+$/)).trim();
+    const broker = vsp(['broker', ...common, '--processor', address, '--window', '16', '--batch', '4']);
+
+    const producers = CAMERAS.map((camera, i) =>
+      vspRun(['producer', ...common, '--camera', camera, '--source', `synthetic:${SIZE.width}x${SIZE.height}`, '--seed', String(i + 1),
+        '--frames', String(FRAMES), '--state-dir', path.join(work, 'state')]),
+    );
+    for (const p of await Promise.all(producers)) assert.equal(p.code, 0, p.stderr);
+
+    const report = path.join(work, 'tracks.jsonl');
+    const consumer = await vspRun(['consumer', ...common, '--report', `jsonl:${report}`, '--exit-when-idle', '4']);
+    assert.equal(consumer.code, 0, consumer.stderr);
+    await broker.stop();
+    await processor.stop();
+
+    const frames = readFileSync(report, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrackedFrame__Output);
+    for (const [i, camera] of CAMERAS.entries()) {
+      const mine = frames.filter((f) => f.cameraId === camera);
+      assert.deepEqual(mine.map((f) => f.seq), Array.from({ length: FRAMES }, (_, k) => k + 1), `${camera}: every seq once, in order`);
+      const idByObject = new Map<number, number>();
+      for (const f of mine) {
+        assert.equal(f.status, 'OK');
+        const truth = sceneAt({ ...SIZE, seed: i + 1 }, f.seq);
+        assert.equal(f.detections.length, truth.length, `${camera} seq ${f.seq}: one detection per rectangle`);
+        for (const obj of truth) {
+          const best = Math.max(...f.detections.map((d) => iou(d, obj)));
+          assert.ok(best >= 0.9, `${camera} seq ${f.seq}: object ${obj.id} found with IoU ${best}`);
+        }
+        // From the third frame on (min_hits = 3), every rectangle has a track; its id never changes.
+        if (f.seq >= 3) {
+          assert.equal(f.tracks.length, truth.length, `${camera} seq ${f.seq}: one track per rectangle`);
+          for (const obj of truth) {
+            const track = f.tracks.reduce((a, b) => (iou(a, obj) >= iou(b, obj) ? a : b));
+            assert.ok(iou(track, obj) >= 0.8, `${camera} seq ${f.seq}: track follows object ${obj.id}`);
+            const known = idByObject.get(obj.id) ?? track.trackId;
+            assert.equal(track.trackId, known, `${camera} seq ${f.seq}: object ${obj.id} keeps its track id`);
+            idByObject.set(obj.id, track.trackId);
+          }
+        }
+      }
+      assert.equal(new Set(idByObject.values()).size, idByObject.size, `${camera}: distinct ids for distinct objects`);
+    }
+  });
+
+  it('sends a malformed frame to the dead-letter topic with a reason and keeps going', async () => {
+    const prefix = await kafka.topics(1);
+    const common = ['--brokers', kafka.bootstrap, '--prefix', prefix];
+    const topics = topicNames(prefix);
+    const processor = vsp(['processor', '--impl', 'synthetic', '--port', '0']);
+    const address = (await processor.waitForStdout(/^127\.0\.0\.1:\d+$/)).trim();
+    const client = new Kafka({ brokers: [kafka.bootstrap], logLevel: 0 });
+    const producer = client.producer();
+    await producer.connect();
+    const garbage = Buffer.from([0xff, 0x13, 0x37, 0x00, 0x42, 0x99, 0x07, 0x07]);
+
+    const first = await vspRun(['producer', ...common, '--camera', 'cam-x', '--source', 'synthetic:160x120', '--frames', '10', '--state-dir', path.join(work, 'dl')]);
+    assert.equal(first.code, 0, first.stderr);
+    await producer.send({ topic: topics.frames, messages: [{ key: 'cam-x', value: garbage }] });
+    const second = await vspRun(['producer', ...common, '--camera', 'cam-x', '--source', 'synthetic:160x120', '--frames', '10', '--state-dir', path.join(work, 'dl')]);
+    assert.equal(second.code, 0, second.stderr);
+    await producer.disconnect();
+
+    const broker = vsp(['broker', ...common, '--processor', address]);
+    const report = path.join(work, 'dl.jsonl');
+    const consumer = await vspRun(['consumer', ...common, '--report', `jsonl:${report}`, '--exit-when-idle', '4']);
+    assert.equal(consumer.code, 0, consumer.stderr);
+    await broker.stop();
+    await processor.stop();
+
+    const seqs = readFileSync(report, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as TrackedFrame__Output).seq);
+    assert.deepEqual(seqs, Array.from({ length: 20 }, (_, k) => k + 1), 'all 20 good frames tracked, in order, around the bad one');
+
+    const dlq = client.consumer({ groupId: `dlq-${Date.now()}` });
+    await dlq.connect();
+    await dlq.subscribe({ topic: topics.deadLetter, fromBeginning: true });
+    const letters: Array<ReturnType<typeof DeadLetterCodec.decode>> = [];
+    await new Promise<void>((resolve) => {
+      void dlq.run({ eachMessage: async ({ message }) => {
+        letters.push(DeadLetterCodec.decode(message.value!));
+        resolve();
+      } });
+    });
+    await dlq.disconnect();
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]!.topic, topics.frames);
+    assert.equal(letters[0]!.offset, 10);
+    assert.ok(Buffer.from(letters[0]!.value).equals(garbage), 'the original bytes are kept');
+    assert.match(letters[0]!.reason, /not a vsp\.v1\.Frame/);
+  });
+});
