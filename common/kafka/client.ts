@@ -3,19 +3,24 @@
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer, type ProducerConfig, type RetryOptions } from 'kafkajs';
 import type { Logger } from '../log.js';
 
+const RETRIED = /Connection error|ECONNREFUSED|Failed to connect|coordinator is (not available|loading)|not the correct coordinator|leader/i;
+
 export function createKafka(brokers: string, clientId: string, retry?: RetryOptions, log?: Logger): Kafka {
   return new Kafka({
     clientId,
     brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean),
     connectionTimeout: 3000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 200, retries: 8, ...retry },
+    retry: { initialRetryTime: 100, retries: 5, ...retry },
     logLevel: log ? logLevel.WARN : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
       if (!log) return;
       const { message, ...extra } = entry.log;
       const fields = { kafka: entry.namespace, ...extra };
-      if (entry.level === logLevel.ERROR) log.error(fields, message);
+      // kafkajs logs every retried connection or coordinator hiccup as an error; the operation
+      // itself reports a real failure, so these are only debug noise.
+      if (RETRIED.test(`${message} ${String(extra.error ?? '')}`)) log.debug(fields, message);
+      else if (entry.level === logLevel.ERROR) log.error(fields, message);
       else log.warn(fields, message);
     },
   });
