@@ -99,8 +99,9 @@ export class Broker {
     this.consumer = o.kafka.consumer({
       groupId: o.group,
       readUncommitted: false,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      // A crashed instance's partitions move to the others after this long.
+      sessionTimeout: 10000,
+      heartbeatInterval: 1000,
       maxBytesPerPartition: 8 * 1024 * 1024,
       maxWaitTimeInMs: 100,
     });

@@ -1,0 +1,139 @@
+// Tracker benchmark (`npm run bench:tracker [-- --json]`): the 11 MOT15 sequences of
+// test/fixtures/mot15/det, frames per second of
+//   - the tracker alone (Sort.update over pre-parsed frames; median of RUNS passes after WARMUP),
+//   - `vsp track` as a whole process (wall time including node start-up, parsing and output).
+// Prints a table and then one JSON line; with --json only the JSON line.
+import { spawnSync } from 'node:child_process';
+import { devNull } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseMot } from '../common/mot/format.js';
+import { detectionsPerFrame } from '../broker/tracker/mot-track.js';
+import { Sort, type TrackerDetection } from '../broker/tracker/sort.js';
+
+const WARMUP = 3;
+const RUNS = 7;
+const PROCESS_RUNS = 5;
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const detDir = path.join(root, 'test/fixtures/mot15/det');
+const jsonOnly = process.argv.includes('--json');
+
+interface Sequence {
+  name: string;
+  file: string;
+  frames: TrackerDetection[][];
+  detections: number;
+}
+
+const sequences: Sequence[] = readdirSync(detDir)
+  .filter((f) => f.endsWith('.txt'))
+  .sort()
+  .map((f) => {
+    const rows = parseMot(readFileSync(path.join(detDir, f), 'utf8'), f);
+    return { name: f.slice(0, -4), file: path.join(detDir, f), frames: detectionsPerFrame(rows), detections: rows.length };
+  });
+
+let checksum = 0; // consumed below so that no work can be optimised away
+
+function runTracker(seq: Sequence): number {
+  const start = performance.now();
+  const sort = new Sort();
+  for (const dets of seq.frames) checksum += sort.update(dets).tracks.length;
+  return performance.now() - start;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+for (let i = 0; i < WARMUP; i++) for (const seq of sequences) runTracker(seq);
+const trackerMs = sequences.map(() => [] as number[]);
+const passMs: number[] = [];
+for (let run = 0; run < RUNS; run++) {
+  let pass = 0;
+  sequences.forEach((seq, i) => {
+    const ms = runTracker(seq);
+    trackerMs[i]?.push(ms);
+    pass += ms;
+  });
+  passMs.push(pass);
+}
+
+const vsp = path.join(root, 'bin/vsp.js');
+let processError: string | undefined;
+function runProcess(seq: Sequence): number {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, [vsp, 'track', '--mot', seq.file, '--out', devNull], { encoding: 'utf8' });
+  const ms = performance.now() - start;
+  if (r.status !== 0) processError ??= `vsp track exited ${r.status}: ${(r.stderr || String(r.error)).trim().split('\n')[0]}`;
+  return ms;
+}
+const processMs = sequences.map((seq) => {
+  runProcess(seq); // warm the file cache
+  return Array.from({ length: PROCESS_RUNS }, () => runProcess(seq));
+});
+
+const fps = (frames: number, ms: number) => Math.round((frames * 1000) / ms);
+const rows = sequences.map((seq, i) => {
+  const t = median(trackerMs[i] as number[]);
+  const p = median(processMs[i] as number[]);
+  return {
+    sequence: seq.name,
+    frames: seq.frames.length,
+    detections: seq.detections,
+    trackerMs: +t.toFixed(3),
+    trackerFps: fps(seq.frames.length, t),
+    processMs: +p.toFixed(1),
+    processFps: fps(seq.frames.length, p),
+  };
+});
+const frames = rows.reduce((n, r) => n + r.frames, 0);
+const totalTracker = median(passMs);
+const totalProcess = processMs.reduce((n, runs) => n + median(runs), 0);
+const total = {
+  sequence: 'total',
+  frames,
+  detections: rows.reduce((n, r) => n + r.detections, 0),
+  trackerMs: +totalTracker.toFixed(3),
+  trackerFps: fps(frames, totalTracker),
+  processMs: +totalProcess.toFixed(1),
+  processFps: fps(frames, totalProcess),
+};
+
+if (!jsonOnly) {
+  const header = ['sequence', 'frames', 'dets', 'tracker ms', 'tracker fps', 'vsp track ms', 'vsp track fps'];
+  const cells = [...rows, total].map((r) => [
+    r.sequence,
+    String(r.frames),
+    String(r.detections),
+    r.trackerMs.toFixed(3),
+    String(r.trackerFps),
+    r.processMs.toFixed(1),
+    String(r.processFps),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...cells.map((row) => (row[c] as string).length)));
+  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ');
+  console.log(line(header));
+  for (const row of cells) console.log(line(row));
+  console.log(
+    `tracker alone: median of ${RUNS} runs after ${WARMUP} warm-up passes; vsp track: median of ${PROCESS_RUNS} processes (node start-up included)`,
+  );
+  if (processError) console.log(`warning: ${processError}`);
+}
+console.log(
+  JSON.stringify({
+    bench: 'tracker',
+    node: process.version,
+    runs: RUNS,
+    processRuns: PROCESS_RUNS,
+    sequences: rows,
+    total,
+    processError: processError ?? null,
+    checksum,
+  }),
+);

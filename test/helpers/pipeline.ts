@@ -1,0 +1,79 @@
+// Building blocks for pipeline tests: processors and brokers as real `vsp` processes, and
+// waiting on Kafka for a consumer group to finish its input.
+import { Kafka, logLevel } from 'kafkajs';
+import { freePort } from '../../common/kafka/local.js';
+import { topicNames } from '../../common/kafka/client.js';
+import { vsp, type VspProcess } from './processes.js';
+
+/** Starts `vsp processor` with the given args on a free (or given) port; returns it and its address. */
+export async function startProcessor(args: string[], port?: number): Promise<{ proc: VspProcess; address: string; port: number }> {
+  const p = port ?? (await freePort());
+  const proc = vsp(['processor', '--port', String(p), ...args]);
+  await proc.waitForStdout(/^127\.0\.0\.1:\d+$/);
+  return { proc, address: `127.0.0.1:${p}`, port: p };
+}
+
+/** Total records in a topic (sum of partition end offsets; includes transaction markers). */
+export async function endOffsets(bootstrap: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Offsets the group has committed on the topic (-1 when none). */
+export async function committedOffsets(bootstrap: string, group: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return new Map((t?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Waits until the group has committed every partition of the frames topic up to its end
+ * (exactly-once commits land just past the transaction marker, so "at least the last data
+ * offset + 1" counts as done).
+ */
+export async function waitForGroupDone(bootstrap: string, prefix: string, group: string, timeoutMs = 120_000): Promise<void> {
+  const frames = topicNames(prefix).frames;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [ends, committed] = await Promise.all([endOffsets(bootstrap, frames), committedOffsets(bootstrap, group, frames)]);
+    const done = [...ends].every(([p, end]) => end === 0n || (committed.get(p) ?? -1n) >= end);
+    if (done) return;
+    if (Date.now() > deadline) {
+      throw new Error(`group ${group} did not finish: ends ${[...ends].join(' ')}, committed ${[...committed].join(' ')}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Number of records (data + markers) in the tracks topic. */
+export async function tracksProduced(bootstrap: string, prefix: string): Promise<bigint> {
+  const ends = await endOffsets(bootstrap, topicNames(prefix).tracks);
+  return [...ends.values()].reduce((a, b) => a + b, 0n);
+}
+
+/** Starts `vsp broker` and waits until it has joined its group. */
+export async function startBroker(args: string[]): Promise<VspProcess> {
+  const proc = vsp(['broker', ...args], { VSP_LOG_LEVEL: 'info' });
+  await waitForStderr(proc, /"msg":"broker running"/);
+  return proc;
+}
+
+export async function waitForStderr(proc: VspProcess, re: RegExp, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!re.test(proc.stderr())) {
+    if (proc.child.exitCode !== null) throw new Error(`process exited before ${re}: ${proc.stderr().slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}: ${proc.stderr().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
