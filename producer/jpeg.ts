@@ -12,7 +12,7 @@ export function isStandaloneMarker(code: number): boolean {
 }
 
 /** SOF0-SOF15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but do not. */
-function isStartOfFrame(code: number): boolean {
+export function isStartOfFrame(code: number): boolean {
   return code >= 0xc0 && code <= 0xcf && code !== 0xc4 && code !== 0xc8 && code !== 0xcc;
 }
 

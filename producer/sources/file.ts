@@ -72,6 +72,7 @@ export function fileSource(path: string, o: SourceOptions): FrameSource {
       });
       const pacer = o.realtime ? new RealtimePacer() : undefined;
       for await (const image of proc.jpegs()) {
+        if (signal.aborted) break;
         const sourceTimeNs = await times.next();
         if (pacer && sourceTimeNs !== undefined) {
           const delay = pacer.delayMs(Number(sourceTimeNs) / 1e6, performance.now());

@@ -26,10 +26,20 @@ export function parseCaptureMode(text: string, spec: string): CaptureMode {
   return fps === undefined ? { width, height } : { width, height, fps };
 }
 
+/** `DEVICE[:WxH@FPS]`; device paths may hold colons themselves (/dev/v4l/by-path/pci-0000:00:14.0-…). */
+export function parseV4l2Spec(rest: string, spec: string): { device: string; mode: CaptureMode } {
+  const last = rest.lastIndexOf(':');
+  const tail = rest.slice(last + 1);
+  if (last < 0 || !/^\d+x/.test(tail)) return { device: rest, mode: {} };
+  return { device: rest.slice(0, last), mode: parseCaptureMode(tail, spec) };
+}
+
 export function parseSource(spec: string, opts: SourceOptions): FrameSource {
   const colon = spec.indexOf(':');
   const scheme = colon < 0 ? spec : spec.slice(0, colon);
   const rest = colon < 0 ? '' : spec.slice(colon + 1);
+  // --fps 0 means no rate for the camera and image sources.
+  const o: SourceOptions = { ...opts, fps: opts.fps || undefined };
   const liveOnly = (): void => {
     if (opts.loop) throw new UsageError(`--loop applies to file: and images: sources, not ${scheme}`);
   };
@@ -41,27 +51,23 @@ export function parseSource(spec: string, opts: SourceOptions): FrameSource {
   switch (scheme) {
     case 'picamera':
       liveOnly();
-      return picameraSource(spec, rest ? parseCaptureMode(rest, spec) : {}, opts);
+      return picameraSource(spec, rest ? parseCaptureMode(rest, spec) : {}, o);
     case 'v4l2': {
       liveOnly();
-      // The mode is optional and device paths may hold colons (/dev/v4l/by-path/pci-0000:00:14.0-…).
-      const device = needs('/dev/videoN[:WxH@FPS]');
-      const last = device.lastIndexOf(':');
-      const tail = last < 0 ? '' : device.slice(last + 1);
-      if (tail && /^\d+x/.test(tail)) return v4l2Source(spec, device.slice(0, last), parseCaptureMode(tail, spec), opts);
-      return v4l2Source(spec, device, {}, opts);
+      const { device, mode } = parseV4l2Spec(needs('/dev/videoN[:WxH@FPS]'), spec);
+      return v4l2Source(spec, device, mode, o);
     }
     case 'rtsp':
     case 'http':
     case 'https':
       liveOnly();
       if (!URL.canParse(spec) || !rest.startsWith('//')) throw new UsageError(`--source ${redactCredentials(spec)}: not a valid URL`);
-      return networkSource(spec, opts);
+      return networkSource(spec, o);
     case 'file':
-      if (opts.fps !== undefined) throw new UsageError('--fps does not apply to file: sources (they run at the file\'s own rate with --realtime)');
-      return fileSource(needs('PATH'), opts);
+      if (o.fps !== undefined) throw new UsageError("--fps does not apply to file: sources (they run at the file's own rate with --realtime)");
+      return fileSource(needs('PATH'), o);
     case 'images':
-      return imagesSource(needs('DIR'), opts);
+      return imagesSource(needs('DIR'), o);
     case 'synthetic': {
       let size: { width: number; height: number };
       try {

@@ -38,8 +38,8 @@ export class JpegProcess {
   private stalled = false;
 
   constructor(
-    readonly command: string,
-    readonly args: readonly string[],
+    command: string,
+    args: readonly string[],
     private readonly o: JpegProcessOptions,
   ) {
     this.child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,6 +93,8 @@ export class JpegProcess {
       }
     } finally {
       clearTimeout(timer);
+      // Unread output would keep the pipe, and so `ended`, open.
+      this.child.stdout!.destroy();
       if (this.child.exitCode === null && this.child.signalCode === null) this.stop();
     }
   }

@@ -45,6 +45,7 @@ export async function* liveFrames(o: LiveSourceOptions, signal: AbortSignal): As
     let unreadable = 0;
 
     for await (const image of proc.jpegs()) {
+      if (signal.aborted) break; // frames still in the pipe after an abort are not wanted
       let size;
       try {
         size = jpegSize(image);
@@ -53,7 +54,7 @@ export async function* liveFrames(o: LiveSourceOptions, signal: AbortSignal): As
         log.debug({ err }, 'dropped a frame without a readable size');
         continue;
       }
-      const now = Date.now();
+      const now = performance.now();
       firstFrameAt ??= now;
       lastFrameAt = now;
       if (lostAt !== undefined) {
@@ -70,7 +71,7 @@ export async function* liveFrames(o: LiveSourceOptions, signal: AbortSignal): As
     // A run that delivered frames for a while counts as recovered: retries start short again.
     if (firstFrameAt !== undefined && (lastFrameAt ?? 0) - firstFrameAt >= backoff.maxMs) attempt = 0;
     attempt++;
-    lostAt ??= lastFrameAt ?? Date.now();
+    lostAt ??= lastFrameAt ?? performance.now();
     const retryInMs = backoffDelayMs(attempt, backoff);
     log.warn(
       {

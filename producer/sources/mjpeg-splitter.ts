@@ -6,7 +6,16 @@
 // entropy-coded data 0xFF is always followed by 0x00 (byte stuffing), RST0-7 or a real marker,
 // so scanning for 0xFF with indexOf finds the EOI without looking at every byte in JS.
 // A frame's bytes are kept as views into the incoming chunks and copied once, when complete.
-import { EOI, SOI, SOS, isStandaloneMarker } from '../jpeg.js';
+//
+// Resynchronising: an SOI where a frame cannot go on (inside the scan, or inside a header
+// segment other than APPn) starts a new frame; bytes that cannot be JPEG where a marker must
+// be make the splitter search again from just after the false SOI. A frame cut inside an APPn
+// segment and followed at once by the next frame looks like a thumbnail, though: that next
+// frame may be lost, or come out behind the cut header.
+//
+// The splitter keeps at most maxFrameBytes of a frame (plus the chunk being read).
+
+import { EOI, SOI, SOS, isStandaloneMarker, isStartOfFrame } from '../jpeg.js';
 
 export interface SplitterStats {
   /** Complete JPEGs returned. */
@@ -39,18 +48,22 @@ export class MjpegSplitter {
   /** Pieces of the frame in progress from earlier chunks (views, not copies). */
   private parts: Buffer[] = [];
   private partsBytes = 0;
+  /** The frame in progress has had its SOF: a second one means two frames ran together. */
+  private sawSof = false;
   /** The frame in progress has reached SOS: an EOI before that does not end an image. */
   private scanned = false;
   /** First byte of a segment length that ended a chunk, or -1. */
   private lengthHigh = -1;
   private skip = 0;
+  /** The segment being skipped is not APPn: an SOI inside it is the start of another frame. */
+  private soiInSegmentIsNewFrame = false;
   private afterSkip: State = MARKER;
 
   constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
 
-  /** Bytes held for an unfinished frame; they are lost if the stream ends here. */
+  /** Bytes held for an unfinished frame (or a last 0xFF that may start one); lost if the stream ends here. */
   get pendingBytes(): number {
-    return this.partsBytes;
+    return this.state === SEEK ? Number(this.ff) : this.partsBytes;
   }
 
   /** Feeds the next chunk of the stream; returns the JPEGs it completes, in order (copies). */
@@ -115,11 +128,17 @@ export class MjpegSplitter {
           const b = chunk[pos++]!;
           if (this.lengthHigh < 0) {
             this.lengthHigh = b;
+            ffAt = pos - 1;
             break;
           }
           const length = (this.lengthHigh << 8) | b;
           this.lengthHigh = -1;
-          if (length < 2) {
+          if (length === 0xff00 + SOI) {
+            code = SOI; // cut right after a marker: the "length" is the next frame's SOI
+            break;
+          }
+          // An SOS header is 6 + 2 bytes per component (1 to 4): anything else is not this frame's.
+          if (length < 2 || (this.afterSkip === SCAN && !(length >= 8 && length <= 14 && length % 2 === 0))) {
             chunk = this.abandonFrame(chunk, start);
             pos = 0;
             start = 0;
@@ -131,9 +150,30 @@ export class MjpegSplitter {
         }
         case SKIP: {
           const n = Math.min(this.skip, chunk.length - pos);
+          if (this.soiInSegmentIsNewFrame) {
+            // Only APPn segments may carry a JPEG (an EXIF thumbnail). An SOI in any other
+            // segment means this frame was cut and the next one began inside the segment.
+            if (this.ff && n > 0 && chunk[pos] === SOI) {
+              ffAt = -1;
+              pos += 1;
+              code = SOI;
+              break;
+            }
+            const i = chunk.subarray(pos, pos + n).indexOf(SOI_BYTES);
+            if (i >= 0) {
+              ffAt = pos + i;
+              pos += i + 2;
+              code = SOI;
+              break;
+            }
+            this.ff = n > 0 && chunk[pos + n - 1] === 0xff;
+          }
           pos += n;
           this.skip -= n;
-          if (this.skip === 0) this.state = this.afterSkip;
+          if (this.skip === 0) {
+            this.state = this.afterSkip;
+            this.ff = false;
+          }
           break;
         }
         case SCAN: {
@@ -173,8 +213,13 @@ export class MjpegSplitter {
           start = pos - 1;
         }
       } else if (code === EOI) {
-        if (this.scanned) {
-          out.push(Buffer.concat([...this.parts, chunk.subarray(start, pos)]));
+        const size = this.partsBytes + (pos - start);
+        if (size > this.maxFrameBytes) {
+          this.stats.oversizedFrames++;
+          this.stats.discardedBytes += size;
+          this.dropFrame();
+        } else if (this.scanned) {
+          out.push(Buffer.concat([...this.parts, chunk.subarray(start, pos)], size));
           this.stats.frames++;
           this.parts = [];
           this.partsBytes = 0;
@@ -186,9 +231,16 @@ export class MjpegSplitter {
         }
       } else if (isStandaloneMarker(code)) {
         // RST or TEM between segments: no length follows.
+      } else if (code < 0xc0 || (isStartOfFrame(code) && this.sawSof) || (code === SOS && !this.sawSof)) {
+        // Not a marker, two SOFs, or a scan with no SOF: the header was cut and other bytes followed.
+        chunk = this.abandonFrame(chunk, start);
+        pos = 0;
+        start = 0;
       } else {
+        if (isStartOfFrame(code)) this.sawSof = true;
         if (code === SOS) this.scanned = true;
         this.afterSkip = code === SOS ? SCAN : MARKER;
+        this.soiInSegmentIsNewFrame = !(code >= 0xe0 && code <= 0xef);
         this.state = LENGTH;
       }
     }
@@ -206,6 +258,7 @@ export class MjpegSplitter {
     this.partsBytes = this.parts.length;
     this.state = MARKER;
     this.ff = false;
+    this.sawSof = false;
     this.scanned = false;
     this.lengthHigh = -1;
   }

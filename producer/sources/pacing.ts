@@ -22,21 +22,40 @@ export class RealtimePacer {
 }
 
 /**
- * Lets through at most `fps` frames a second on average (a generic cell rate algorithm). Half
- * an interval of tolerance keeps a source already at or under the rate from losing frames to
- * jitter; after a pause it does not let a burst through.
+ * Drops frames from a source faster than `fps`, evenly (30 → 10 fps keeps every third frame).
+ * The source's rate is a moving average of its frame gaps, so timing jitter neither costs
+ * frames nor lets bursts through; a source within 10 % of the cap is let through whole. After a
+ * pause (a camera restarting) the rate is measured afresh.
  */
 export class FpsCap {
-  private readonly intervalMs: number;
-  private dueMs = -Infinity;
+  private readonly pauseMs: number;
+  private lastMs: number | undefined;
+  private gapMs: number | undefined;
+  private credit = 0;
 
-  constructor(fps: number) {
-    this.intervalMs = 1000 / fps;
+  constructor(private readonly fps: number) {
+    this.pauseMs = Math.max(1000, 4000 / fps);
   }
 
   accept(nowMs: number): boolean {
-    if (nowMs < this.dueMs - this.intervalMs / 2) return false;
-    this.dueMs = Math.max(this.dueMs, nowMs) + this.intervalMs;
+    if (this.lastMs !== undefined) {
+      const gap = nowMs - this.lastMs;
+      if (gap > this.pauseMs) {
+        this.gapMs = undefined;
+        this.credit = 0;
+      } else {
+        this.gapMs = this.gapMs === undefined ? gap : this.gapMs + 0.1 * (gap - this.gapMs);
+      }
+    }
+    this.lastMs = nowMs;
+    // Until a gap has been seen the source's rate is unknown: the frame goes through.
+    const sourceFps = this.gapMs === undefined ? 0 : 1000 / Math.max(this.gapMs, 1e-3);
+    const share = sourceFps <= this.fps * 1.1 ? 1 : this.fps / sourceFps;
+    // Shares add up to whole frames (with slack for rounding: 3 × 1/3 is a frame); what is
+    // left over carries to the next, so the average rate comes out right.
+    this.credit += share;
+    if (this.credit < 1 - 1e-6) return false;
+    this.credit -= 1;
     return true;
   }
 }
