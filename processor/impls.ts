@@ -7,10 +7,40 @@ export interface ImplOptions {
   motDets?: string;
   latencyMs: string;
   seed: number;
+  model?: string;
+  format: string;
+  device: string;
+  score: number;
+  iou: number;
+  classes?: string;
+  labels?: string;
+  maxBatch: number;
+  maxDelayMs: number;
+  threads?: number;
 }
 
 export const IMPLS: Record<string, (o: ImplOptions) => Promise<Detector>> = {
   synthetic: async () => (await import('./synthetic-detector.js')).createSyntheticDetector(),
+  onnx: async (o) => {
+    const onnx = await import('./onnx/index.js');
+    if (!(onnx.MODEL_FORMATS as readonly string[]).includes(o.format)) {
+      throw new UsageError(`--format: '${o.format}' is not one of ${onnx.MODEL_FORMATS.join(', ')}`);
+    }
+    if (o.device !== 'cpu' && o.device !== 'cuda') throw new UsageError(`--device: '${o.device}' is not cpu or cuda`);
+    const list = (v?: string) => v?.split(',').map((x) => x.trim()).filter(Boolean);
+    return onnx.createOnnxDetector({
+      model: o.model ?? (await onnx.defaultModelPath()),
+      format: o.format as (typeof onnx.MODEL_FORMATS)[number],
+      device: o.device,
+      score: o.score,
+      iou: o.iou,
+      classes: list(o.classes),
+      labels: list(o.labels),
+      maxBatch: o.maxBatch,
+      maxDelayMs: o.maxDelayMs,
+      threads: o.threads,
+    });
+  },
   replay: async (o) => {
     if (!o.motDets) throw new UsageError('--impl replay needs --mot-dets DIR');
     const { createReplayDetector } = await import('./replay-detector.js');

@@ -66,7 +66,7 @@ export async function serveProcessor(detector: Detector, o: ServeOptions): Promi
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${o.host}:${o.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
-  o.log.info({ host: o.host, port, impl: info.name }, 'processor serving');
+  o.log.info({ host: o.host, port, detector: info.name }, 'processor serving');
 
   return {
     port,
