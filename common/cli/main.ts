@@ -8,6 +8,7 @@ import { brokerCommand } from '../../broker/cli.js';
 import { consumerCommand } from '../../consumer/cli.js';
 import { trackCommand } from '../../broker/tracker/track-command.js';
 import { evalCommand } from '../mot/eval-command.js';
+import { demoCommand } from '../demo/cli.js';
 
 const commands: Array<() => Command> = [
   kafkaCommand,
@@ -18,6 +19,7 @@ const commands: Array<() => Command> = [
   consumerCommand,
   trackCommand,
   evalCommand,
+  demoCommand,
 ];
 
 const program = new Command('vsp')

@@ -38,6 +38,13 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
+/** Commander parser for a number within [0, 1] (scores, IoU thresholds). */
+export function unitNumber(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
+  return n;
+}
+
 /** --from: earliest | latest | an ISO-8601 time (returned as ms since the epoch). */
 export function parseFrom(value: string): 'earliest' | 'latest' | number {
   if (value === 'earliest' || value === 'latest') return value;

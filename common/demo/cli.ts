@@ -1,0 +1,17 @@
+import { Command, Option } from 'commander';
+import { positiveInt } from '../cli/options.js';
+import { runDemo } from './run-demo.js';
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('the whole system on a real video: local Kafka, NanoDet processor, broker, producer, consumer reports')
+    .option('--source <spec>', 'what to stream (any producer source)', 'file:samples/vtest.avi')
+    .option('--camera <id>', 'camera id', 'vtest')
+    .option('--no-realtime', 'stream a file as fast as possible instead of at its frame rate')
+    .option('--loop', 'stream a file again and again until Ctrl-C', false)
+    .option('--impl <name>', 'processor implementation (onnx = NanoDet-m COCO)', 'onnx')
+    .option('--out <dir>', 'where reports are written', 'demo-output')
+    .addOption(new Option('--kafka-port <n>', 'port of the demo Kafka (controller: port + 1)').argParser(positiveInt).default(29092))
+    .option('--data <dir>', 'data directory of the demo Kafka', '.vsp/demo')
+    .action(runDemo);
+}

@@ -1,0 +1,72 @@
+// Runs `vsp` subcommands as child processes (the demo's components, the tests' pipelines),
+// capturing their output and stopping them cleanly.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (dist/common/ is two levels below it). */
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const VSP = path.join(REPO, 'bin/vsp.js');
+
+export interface VspProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** Resolves with the first stdout line matching re; rejects if the process exits first. */
+  waitForStdout(re: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends the signal (if still running) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function spawnVsp(args: string[], env: Record<string, string> = {}, onStderr?: (text: string) => void): VspProcess {
+  const child = spawn(process.execPath, [VSP, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const listeners = new Set<() => void>();
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    listeners.forEach((l) => l());
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+    onStderr?.(d.toString());
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForStdout(re, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const done = () => {
+          listeners.delete(check);
+          clearTimeout(timer);
+        };
+        const check = () => {
+          const line = out.split('\n').find((l) => re.test(l));
+          if (line !== undefined) {
+            done();
+            resolve(line);
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`timed out waiting for ${re} from vsp ${args.join(' ')}; stderr: ${err.slice(-2000)}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+        void exited.then((code) => {
+          done();
+          reject(new Error(`vsp ${args.join(' ')} exited (${code}) before printing ${re}; stderr: ${err.slice(-2000)}`));
+        });
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
