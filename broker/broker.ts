@@ -35,6 +35,9 @@ export interface BrokerOptions {
   restoreTimeoutMs?: number;
 }
 
+/** How long a batch handler waits for window room before pausing the partition instead. */
+const INLINE_WAIT_MS = 2000;
+
 /** What a slot of the window resolves to. */
 type SlotResult =
   | { kind: 'processed'; frame: Frame__Output; outcome: PoolOutcome; result?: FrameResult__Output; admittedAt: number; dispatchedAt: number; completedAt: number }
@@ -66,6 +69,7 @@ class PartitionState {
   /** Offsets below this are already reflected in the restored trackers. */
   skipBelow = -1n;
   pendingCall: PendingCall[] = [];
+  roomWaiters: Array<() => void> = [];
   inFlightCalls = 0;
 
   constructor(readonly partition: number, capacity: number) {
@@ -103,7 +107,7 @@ export class Broker {
       sessionTimeout: 10000,
       heartbeatInterval: 1000,
       maxBytesPerPartition: 8 * 1024 * 1024,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: 10,
     });
     this.producer = createProducer(o.kafka, { idempotent: true, maxInFlightRequests: 1 });
     this.stateReader = new TrackerStateReader(o.kafka, o.topics.trackerState, o.group, o.log);
@@ -168,15 +172,38 @@ export class Broker {
       }
       if (state.window.full) {
         this.dispatch(state);
-        state.paused = true;
-        this.consumer.pause([{ topic: this.o.topics.frames, partitions: [partition] }]);
-        break;
+        // Room usually frees within a processor latency: wait for it here, keeping the pipeline
+        // full. Only a long stall (processors down or slow) pauses the partition, so Kafka, not
+        // memory, holds the backlog while heartbeats go on.
+        if (!(await this.waitForRoom(state, heartbeat))) {
+          state.paused = true;
+          this.consumer.pause([{ topic: this.o.topics.frames, partitions: [partition] }]);
+          break;
+        }
+        if (!isRunning() || isStale() || state.revoked || this.stopping) break;
       }
       this.admit(state, message);
       resolveOffset(message.offset);
     }
     this.dispatch(state);
     await heartbeat();
+  }
+
+  private async waitForRoom(state: PartitionState, heartbeat: () => Promise<void>): Promise<boolean> {
+    const deadline = Date.now() + INLINE_WAIT_MS;
+    while (state.window.full && !state.revoked) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 500));
+        state.roomWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await heartbeat();
+    }
+    return true;
   }
 
   private async openPartition(partition: number): Promise<PartitionState> {
@@ -310,6 +337,7 @@ export class Broker {
       if (result.kind === 'dead') this.deadLetter(state, item, result.reason);
       else this.track(state, item, result);
     }
+    if (!state.window.full) state.roomWaiters.splice(0).forEach((wake) => wake());
     if (state.paused && !state.window.full && !state.revoked) this.resume(state);
   }
 
