@@ -28,7 +28,7 @@ export function brokerCommand(): Command {
   return withKafkaOptions(
     new Command('broker')
       .description('consume frames, call processors (many in flight), track per camera in frame order, produce tracked frames')
-      .requiredOption('--processor <list>', 'processor endpoints HOST:PORT[,HOST:PORT...]')
+      .requiredOption('--processor <list>', 'processor endpoints HOST:PORT[,...]; legacy://HOST:PORT for servers of the original Detector proto')
       .option('--group <name>', 'consumer group (a new group re-processes from --from)', 'vsp-broker')
       .addOption(new Option('--window <n>', 'frames of one partition in flight at once').argParser(positiveInt).default(32))
       .addOption(new Option('--batch <n>', 'frames per processor call').argParser(positiveInt).default(1))
@@ -47,7 +47,7 @@ export function brokerCommand(): Command {
     const log = createLogger('broker');
     const processors = o.processor.split(',').map((s) => s.trim()).filter(Boolean);
     for (const p of processors) {
-      if (!/^[\w.-]+:\d+$/.test(p)) throw new UsageError(`--processor: '${p}' is not HOST:PORT`);
+      if (!/^(legacy:\/\/)?[\w.-]+:\d+$/.test(p)) throw new UsageError(`--processor: '${p}' is not HOST:PORT or legacy://HOST:PORT`);
     }
     const pool = new ProcessorPool(processors, {
       deadlineMs: o.deadlineMs,

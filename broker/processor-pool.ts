@@ -2,12 +2,9 @@
 // healthy endpoints, a deadline per call, retries with exponential backoff on another endpoint,
 // and grpc.health.v1 checks that take endpoints out of rotation and bring them back.
 import * as grpc from '@grpc/grpc-js';
-import PQueue from 'p-queue';
-import protobuf from 'protobufjs';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { GRPC_CHANNEL_OPTIONS, ProcessResponseCodec, processRequestFromEncodedFrames } from '../common/proto.js';
 import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
 import type { Logger } from '../common/log.js';
+import { createEndpoint, type Endpoint } from './processor-endpoints.js';
 
 export type FailurePolicy = 'block' | 'skip';
 
@@ -26,79 +23,6 @@ export type PoolOutcome =
   | { ok: true; results: FrameResult__Output[]; processor: string; ms: number }
   | { ok: false; error: string; ms: number };
 
-const health = (() => {
-  const root = protobuf.loadSync(healthProtoPath);
-  return {
-    request: root.lookupType('grpc.health.v1.HealthCheckRequest'),
-    response: root.lookupType('grpc.health.v1.HealthCheckResponse'),
-  };
-})();
-const SERVING = 1;
-
-class Endpoint {
-  readonly client: grpc.Client;
-  readonly queue: PQueue;
-  healthy = false;
-  inFlight = 0;
-  name = '';
-
-  constructor(readonly address: string, callsPerEndpoint: number) {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
-    this.queue = new PQueue({ concurrency: callsPerEndpoint });
-  }
-
-  process(request: Buffer, deadlineMs: number): Promise<FrameResult__Output[]> {
-    return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
-        '/vsp.v1.Processor/Process',
-        (b: Buffer) => b,
-        (b: Buffer) => ProcessResponseCodec.decode(b),
-        request,
-        new grpc.Metadata(),
-        { deadline: Date.now() + deadlineMs },
-        (err, response) => (err || !response ? reject(err ?? new Error('empty response')) : resolve(response.results)),
-      );
-    });
-  }
-
-  check(deadlineMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      this.client.makeUnaryRequest(
-        '/grpc.health.v1.Health/Check',
-        (r: object) => Buffer.from(health.request.encode(health.request.fromObject(r)).finish()),
-        (b: Buffer) => health.response.decode(b) as unknown as { status: number },
-        { service: '' },
-        new grpc.Metadata(),
-        { deadline: Date.now() + deadlineMs },
-        (err, response) => resolve(!err && response?.status === SERVING),
-      );
-    });
-  }
-
-  describe(deadlineMs: number): Promise<string> {
-    return new Promise((resolve) => {
-      this.client.makeUnaryRequest(
-        '/vsp.v1.Processor/Describe',
-        () => Buffer.alloc(0),
-        (b: Buffer) => protobuf.Reader.create(b),
-        {},
-        new grpc.Metadata(),
-        { deadline: Date.now() + deadlineMs },
-        (err, reader) => {
-          // ProcessorInfo.name is field 1; only the name is needed here.
-          if (err || !reader) return resolve(this.address);
-          while (reader.pos < reader.len) {
-            const tag = reader.uint32();
-            if (tag >>> 3 === 1) return resolve(reader.string());
-            reader.skipType(tag & 7);
-          }
-          resolve(this.address);
-        },
-      );
-    });
-  }
-}
-
 export class ProcessorPool {
   private readonly endpoints: Endpoint[];
   private timer?: NodeJS.Timeout;
@@ -109,7 +33,7 @@ export class ProcessorPool {
 
   constructor(addresses: string[], private readonly o: PoolOptions) {
     if (addresses.length === 0) throw new Error('at least one processor address is needed');
-    this.endpoints = addresses.map((a) => new Endpoint(a, o.callsPerEndpoint));
+    this.endpoints = addresses.map((a) => createEndpoint(a, o.callsPerEndpoint));
   }
 
   /** Starts health checking; does not wait for any endpoint to be up. */
@@ -132,7 +56,6 @@ export class ProcessorPool {
    * "skip" it gives up after maxRetries retries and says why.
    */
   async process(encodedFrames: readonly Uint8Array[]): Promise<PoolOutcome> {
-    const request = processRequestFromEncodedFrames(encodedFrames);
     const started = performance.now();
     let lastError = 'no processor is healthy';
     const tried = new Set<Endpoint>();
@@ -148,7 +71,7 @@ export class ProcessorPool {
       if (tried.size >= this.endpoints.length) tried.clear();
       endpoint.inFlight += 1;
       try {
-        const results = await endpoint.queue.add(() => endpoint.process(request, this.o.deadlineMs));
+        const results = await endpoint.queue.add(() => endpoint.process(encodedFrames, this.o.deadlineMs));
         if (results.length !== encodedFrames.length) throw new Error(`processor answered ${results.length} results for ${encodedFrames.length} frames`);
         return { ok: true, results, processor: endpoint.name || endpoint.address, ms: performance.now() - started };
       } catch (err) {

@@ -11,19 +11,27 @@ import type { TrackedFrame, TrackedFrame__Output } from './gen/vsp/v1/TrackedFra
 import type { DeadLetter, DeadLetter__Output } from './gen/vsp/v1/DeadLetter.js';
 import type { ProcessResponse, ProcessResponse__Output } from './gen/vsp/v1/ProcessResponse.js';
 import type { ProtoGrpcType as ProcessorProto } from './gen/processor.js';
+import type { ProtoGrpcType as LegacyProto } from './gen/legacy/image.js';
+import type { ImageInfo } from './gen/legacy/ImageInfo.js';
+import type { ImageInfoWithMeta__Output } from './gen/legacy/ImageInfoWithMeta.js';
 
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../protos');
 const FILES = ['vsp/v1/frame.proto', 'vsp/v1/processor.proto', 'vsp/v1/tracked.proto', 'vsp/v1/dead_letter.proto'];
 
 const CONVERSION = { longs: Number, enums: String, defaults: true, oneofs: true } as const;
 
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => {
+function loadRoot(files: string[]): protobuf.Root {
+  const root = new protobuf.Root();
   // google/protobuf/*.proto come bundled with protobufjs (common.js); ours live under protos/.
-  return target.startsWith('google/protobuf/') ? target : path.join(PROTO_DIR, target);
-};
-root.loadSync(FILES, { keepCase: false });
-root.resolveAll();
+  root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : path.join(PROTO_DIR, target));
+  root.loadSync(files, { keepCase: false });
+  root.resolveAll();
+  return root;
+}
+
+const root = loadRoot(FILES);
+// The legacy proto lives in the root package, where its Detection would shadow ours: own root.
+const legacyRoot = loadRoot(['legacy/image.proto']);
 
 /** Encodes and decodes one message type; decode throws on malformed input. */
 export interface Codec<In, Out> {
@@ -31,8 +39,8 @@ export interface Codec<In, Out> {
   decode(bytes: Uint8Array): Out;
 }
 
-function codec<In, Out>(typeName: string): Codec<In, Out> {
-  const type = root.lookupType(typeName);
+function codec<In, Out>(typeName: string, from = root): Codec<In, Out> {
+  const type = from.lookupType(typeName);
   return {
     encode(message) {
       return type.encode(type.fromObject(message as Record<string, unknown>)).finish();
@@ -47,6 +55,10 @@ export const FrameCodec = codec<Frame, Frame__Output>('vsp.v1.Frame');
 export const TrackedFrameCodec = codec<TrackedFrame, TrackedFrame__Output>('vsp.v1.TrackedFrame');
 export const DeadLetterCodec = codec<DeadLetter, DeadLetter__Output>('vsp.v1.DeadLetter');
 
+/** The original design's processor messages (protos/legacy/image.proto). */
+export const LegacyImageInfoCodec = codec<ImageInfo, unknown>('ImageInfo', legacyRoot);
+export const LegacyResultCodec = codec<unknown, ImageInfoWithMeta__Output>('ImageInfoWithMeta', legacyRoot);
+
 /** grpc-js options shared by clients and servers: frames can exceed grpc's 4 MiB default. */
 export const GRPC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
@@ -58,6 +70,12 @@ export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
 export function loadProcessorPackage(): ProcessorProto {
   const def = protoLoader.loadSync('vsp/v1/processor.proto', { ...CONVERSION, keepCase: false, includeDirs: [PROTO_DIR] });
   return grpc.loadPackageDefinition(def) as unknown as ProcessorProto;
+}
+
+/** The legacy Detector service (root package), for `vsp processor --protocol legacy`. */
+export function loadLegacyPackage(): LegacyProto {
+  const def = protoLoader.loadSync('legacy/image.proto', { ...CONVERSION, keepCase: false, includeDirs: [PROTO_DIR] });
+  return grpc.loadPackageDefinition(def) as unknown as LegacyProto;
 }
 
 export const ProcessResponseCodec = codec<ProcessResponse, ProcessResponse__Output>('vsp.v1.ProcessResponse');

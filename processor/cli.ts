@@ -6,6 +6,7 @@ import { IMPLS, createDetector, type ImplOptions } from './impls.js';
 
 interface ProcessorCliOptions extends ImplOptions {
   impl: string;
+  protocol: 'vsp' | 'legacy';
   host: string;
   port: number;
   concurrency: number;
@@ -15,6 +16,7 @@ export function processorCommand(): Command {
   return new Command('processor')
     .description('serve a detector as a vsp.v1.Processor gRPC server (with grpc.health.v1)')
     .addOption(new Option('--impl <name>', 'detector implementation').choices(Object.keys(IMPLS)).makeOptionMandatory())
+    .addOption(new Option('--protocol <name>', "vsp (vsp.v1.Processor) or legacy (the original design's Detector.Detect)").choices(['vsp', 'legacy']).default('vsp'))
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .addOption(new Option('--port <n>', 'port to bind (0 = any free port, printed)').argParser(nonNegativeInt).default(50051))
     .addOption(new Option('--concurrency <n>', 'Process calls run at once').argParser(positiveInt).default(4))
@@ -34,7 +36,7 @@ export function processorCommand(): Command {
     .action(async (o: ProcessorCliOptions) => {
       const log = createLogger('processor').child({ impl: o.impl });
       const detector = await createDetector(o.impl, o);
-      const running = await serveProcessor(detector, { host: o.host, port: o.port, concurrency: o.concurrency, log });
+      const running = await serveProcessor(detector, { protocol: o.protocol, host: o.host, port: o.port, concurrency: o.concurrency, log });
       process.stdout.write(`${o.host}:${running.port}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

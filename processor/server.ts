@@ -4,16 +4,20 @@
 import * as grpc from '@grpc/grpc-js';
 import PQueue from 'p-queue';
 import { HealthImplementation } from 'grpc-health-check';
-import { GRPC_CHANNEL_OPTIONS, loadProcessorPackage } from '../common/proto.js';
+import { GRPC_CHANNEL_OPTIONS, loadLegacyPackage, loadProcessorPackage } from '../common/proto.js';
 import type { Logger } from '../common/log.js';
 import type { ProcessRequest__Output } from '../common/gen/vsp/v1/ProcessRequest.js';
 import type { ProcessResponse } from '../common/gen/vsp/v1/ProcessResponse.js';
 import type { ProcessorInfo } from '../common/gen/vsp/v1/ProcessorInfo.js';
 import type { FrameResult } from '../common/gen/vsp/v1/FrameResult.js';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
+import type { ImageInfo__Output } from '../common/gen/legacy/ImageInfo.js';
+import type { ImageInfoWithMeta } from '../common/gen/legacy/ImageInfoWithMeta.js';
 import type { Detector } from './detector.js';
 
 export interface ServeOptions {
+  /** vsp: vsp.v1.Processor; legacy: the original design's Detector.Detect (one image per call). */
+  protocol: 'vsp' | 'legacy';
   host: string;
   port: number;
   /** Process calls handed to the detector at once (more wait in a queue). */
@@ -45,7 +49,8 @@ export async function serveProcessor(detector: Detector, o: ServeOptions): Promi
   const queue = new PQueue({ concurrency: o.concurrency });
   const info: ProcessorInfo = { ...detector.info };
 
-  server.addService(pkg.vsp.v1.Processor.service, {
+  if (o.protocol === 'legacy') addLegacyService(server, detector, queue, o.log);
+  else server.addService(pkg.vsp.v1.Processor.service, {
     Describe: (_call: unknown, callback: grpc.sendUnaryData<ProcessorInfo>) => callback(null, info),
     Process: (call: grpc.ServerUnaryCall<ProcessRequest__Output, ProcessResponse>, callback: grpc.sendUnaryData<ProcessResponse>) => {
       const frames = call.request.frames;
@@ -86,6 +91,27 @@ export async function serveProcessor(detector: Detector, o: ServeOptions): Promi
       await detector.close();
     },
   };
+}
+
+/** Serves Detector.Detect(ImageInfo) → ImageInfoWithMeta around the same detector. */
+function addLegacyService(server: grpc.Server, detector: Detector, queue: PQueue, log: Logger): void {
+  server.addService(loadLegacyPackage().Detector.service, {
+    Detect: (call: grpc.ServerUnaryCall<ImageInfo__Output, ImageInfoWithMeta>, callback: grpc.sendUnaryData<ImageInfoWithMeta>) => {
+      const { width, height, image } = call.request;
+      const frame: Frame__Output = { cameraId: '', seq: 0, captureTime: null, sourceTime: null, width, height, encoding: 'JPEG', image, attributes: {} };
+      queue
+        .add(() => processFrames(detector, [frame]))
+        .then(([result]) => {
+          if (!result || result.error) return callback({ code: grpc.status.INVALID_ARGUMENT, details: result?.error ?? 'no result' });
+          const detections = (result.detections ?? []).map((d) => ({ category: d.label, confidence: d.score, x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 }));
+          callback(null, { imageInfo: call.request, detections });
+        })
+        .catch((err: unknown) => {
+          log.error({ err }, 'detector failed');
+          callback({ code: grpc.status.INTERNAL, details: `detector failed: ${(err as Error).message}` });
+        });
+    },
+  });
 }
 
 async function processFrames(detector: Detector, frames: Frame__Output[]): Promise<FrameResult[]> {
