@@ -16,6 +16,7 @@ import { PartitionSink } from './partition-sink.js';
 import { TrackerStateReader, snapshotKey, type CameraState, type PartitionSnapshot } from './state-store.js';
 import type { PoolOutcome, ProcessorPool } from './processor-pool.js';
 import { Sort, type SortParams } from './tracker/sort.js';
+import { brokerMetrics } from './metrics.js';
 
 export interface BrokerOptions {
   kafka: Kafka;
@@ -83,12 +84,6 @@ class PartitionState {
   }
 }
 
-export interface BrokerStats {
-  framesIn: number;
-  framesOut: number;
-  deadLetters: number;
-}
-
 export class Broker {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
@@ -96,7 +91,6 @@ export class Broker {
   private readonly states = new Map<number, PartitionState>();
   private readonly revoking = new Map<number, Promise<void>>();
   private readonly stateReader: TrackerStateReader;
-  readonly stats: BrokerStats = { framesIn: 0, framesOut: 0, deadLetters: 0 };
   private stopping = false;
 
   constructor(private readonly o: BrokerOptions) {
@@ -186,6 +180,8 @@ export class Broker {
       resolveOffset(message.offset);
     }
     this.dispatch(state);
+    const last = batch.messages[batch.messages.length - 1];
+    if (last) brokerMetrics.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
     await heartbeat();
   }
 
@@ -292,9 +288,11 @@ export class Broker {
   }
 
   private admit(state: PartitionState, message: KafkaMessage): void {
-    this.stats.framesIn += 1;
+    const label = String(state.partition);
+    brokerMetrics.framesIn.inc({ partition: label });
     const item: SlotItem = { offset: message.offset, message };
     const ticket = state.window.admit(item);
+    brokerMetrics.inFlight.set({ partition: label }, state.window.size);
     const dead = (reason: string) => {
       state.window.complete(ticket, { kind: 'dead', reason, message });
       this.release(state);
@@ -320,6 +318,7 @@ export class Broker {
       state.inFlightCalls += 1;
       void this.o.pool.process(calls.map((c) => c.raw)).then((outcome) => {
         state.inFlightCalls -= 1;
+        brokerMetrics.processorLatency.observe({ processor: outcome.ok ? outcome.processor : 'none' }, outcome.ms / 1000);
         if (state.revoked) return;
         const completedAt = nowMs();
         calls.forEach((c, i) => {
@@ -337,6 +336,7 @@ export class Broker {
       if (result.kind === 'dead') this.deadLetter(state, item, result.reason);
       else this.track(state, item, result);
     }
+    brokerMetrics.inFlight.set({ partition: String(state.partition) }, state.window.size);
     if (!state.window.full) state.roomWaiters.splice(0).forEach((wake) => wake());
     if (state.paused && !state.window.full && !state.revoked) this.resume(state);
   }
@@ -392,7 +392,9 @@ export class Broker {
       status,
       error,
     };
-    this.stats.framesOut += 1;
+    brokerMetrics.framesOut.inc({ status });
+    const captured = timestampToMs(frame.captureTime);
+    if (Number.isFinite(captured)) brokerMetrics.endToEnd.observe(Math.max(0, nowMs() - captured) / 1000);
     state.sink.push({
       offset: item.offset,
       topic: this.o.topics.tracks,
@@ -401,7 +403,7 @@ export class Broker {
   }
 
   private deadLetter(state: PartitionState, item: SlotItem, reason: string): void {
-    this.stats.deadLetters += 1;
+    brokerMetrics.deadLetters.inc();
     this.o.log.warn({ partition: state.partition, offset: item.offset, reason }, 'record sent to the dead-letter topic');
     const value = DeadLetterCodec.encode({
       topic: this.o.topics.frames,

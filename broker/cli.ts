@@ -4,6 +4,7 @@ import { UsageError } from '../common/cli/run.js';
 import { createKafka, describeKafkaError, topicNames } from '../common/kafka/client.js';
 import { createLogger } from '../common/log.js';
 import { Broker } from './broker.js';
+import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 import { ProcessorPool, type FailurePolicy } from './processor-pool.js';
 
 interface BrokerCliOptions extends KafkaOptions {
@@ -22,6 +23,7 @@ interface BrokerCliOptions extends KafkaOptions {
   maxAge: number;
   minHits: number;
   iou: number;
+  metricsPort?: number;
 }
 
 export function brokerCommand(): Command {
@@ -42,7 +44,8 @@ export function brokerCommand(): Command {
       .addOption(new Option('--calls-per-processor <n>', 'calls in flight per processor endpoint').argParser(positiveInt).default(32))
       .addOption(new Option('--max-age <n>', 'SORT: frames a track survives without a detection').argParser(nonNegativeInt).default(1))
       .addOption(new Option('--min-hits <n>', 'SORT: detections before a track is output').argParser(nonNegativeInt).default(3))
-      .addOption(new Option('--iou <x>', 'SORT: minimum IoU to associate').argParser(nonNegativeNumber).default(0.3)),
+      .addOption(new Option('--iou <x>', 'SORT: minimum IoU to associate').argParser(nonNegativeNumber).default(0.3))
+      .addOption(metricsPortOption()),
   ).action(async (o: BrokerCliOptions) => {
     const log = createLogger('broker');
     const processors = o.processor.split(',').map((s) => s.trim()).filter(Boolean);
@@ -71,6 +74,8 @@ export function brokerCommand(): Command {
       sort: { maxAge: o.maxAge, minHits: o.minHits, iouThreshold: o.iou },
       log,
     });
+    const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
+    if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
     pool.start();
     try {
       await broker.start();
@@ -86,6 +91,7 @@ export function brokerCommand(): Command {
     log.info('stopping: finishing in-flight frames and committing');
     await broker.stop();
     pool.close();
-    log.info(broker.stats, 'broker stopped');
+    await metrics?.close();
+    log.info('broker stopped');
   });
 }

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
 import type { Logger } from '../common/log.js';
 import { createEndpoint, type Endpoint } from './processor-endpoints.js';
+import { brokerMetrics } from './metrics.js';
 
 export type FailurePolicy = 'block' | 'skip';
 
@@ -29,7 +30,6 @@ export class ProcessorPool {
   private closed = false;
   private healthWaiters: Array<() => void> = [];
   private rr = 0;
-  retries = 0;
 
   constructor(addresses: string[], private readonly o: PoolOptions) {
     if (addresses.length === 0) throw new Error('at least one processor address is needed');
@@ -62,7 +62,7 @@ export class ProcessorPool {
     for (let attempt = 0; !this.closed; attempt += 1) {
       if (this.o.onFailure === 'skip' && attempt > this.o.maxRetries) break;
       if (attempt > 0) {
-        this.retries += 1;
+        brokerMetrics.retries.inc();
         await sleep(backoffMs(attempt));
       }
       const endpoint = await this.pick(tried);

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { nonNegativeInt, positiveInt, unitNumber } from '../common/cli/options.js';
 import { createLogger } from '../common/log.js';
 import { serveProcessor } from './server.js';
+import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 import { IMPLS, createDetector, type ImplOptions } from './impls.js';
 
 interface ProcessorCliOptions extends ImplOptions {
@@ -10,6 +11,7 @@ interface ProcessorCliOptions extends ImplOptions {
   host: string;
   port: number;
   concurrency: number;
+  metricsPort?: number;
 }
 
 export function processorCommand(): Command {
@@ -30,6 +32,7 @@ export function processorCommand(): Command {
     .addOption(new Option('--max-batch <n>', 'onnx: frames per inference (dynamic batching)').argParser(positiveInt).default(8))
     .addOption(new Option('--max-delay-ms <ms>', 'onnx: longest wait to fill a batch').argParser(nonNegativeInt).default(4))
     .addOption(new Option('--threads <n>', 'onnx: inference threads').argParser(positiveInt))
+    .addOption(metricsPortOption())
     .option('--mot-dets <dir>', 'replay: directory of MOTChallenge detection files <camera_id>.txt')
     .option('--latency-ms <a-b>', 'replay: answer after a random delay in [a,b] ms (or a fixed "a")', '0')
     .addOption(new Option('--seed <n>', 'replay: seed of the random delays').argParser(nonNegativeInt).default(1))
@@ -37,6 +40,8 @@ export function processorCommand(): Command {
       const log = createLogger('processor').child({ impl: o.impl });
       const detector = await createDetector(o.impl, o);
       const running = await serveProcessor(detector, { protocol: o.protocol, host: o.host, port: o.port, concurrency: o.concurrency, log });
+      const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
+      if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
       process.stdout.write(`${o.host}:${running.port}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
@@ -44,6 +49,7 @@ export function processorCommand(): Command {
         process.once('SIGTERM', stop);
       });
       await running.close();
+      await metrics?.close();
       log.info('processor stopped');
     });
 }

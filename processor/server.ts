@@ -6,6 +6,7 @@ import PQueue from 'p-queue';
 import { HealthImplementation } from 'grpc-health-check';
 import { GRPC_CHANNEL_OPTIONS, loadLegacyPackage, loadProcessorPackage } from '../common/proto.js';
 import type { Logger } from '../common/log.js';
+import { counter, gauge, histogram } from '../common/metrics.js';
 import type { ProcessRequest__Output } from '../common/gen/vsp/v1/ProcessRequest.js';
 import type { ProcessResponse } from '../common/gen/vsp/v1/ProcessResponse.js';
 import type { ProcessorInfo } from '../common/gen/vsp/v1/ProcessorInfo.js';
@@ -41,12 +42,21 @@ export function invalidFrame(frame: Frame__Output): string | undefined {
   return undefined;
 }
 
+const processorMetrics = {
+  frames: counter('vsp_processor_frames_total', 'Frames answered, by outcome', ['outcome']),
+  latency: histogram('vsp_processor_detect_seconds', 'Time in the detector per call'),
+  queued: gauge('vsp_processor_queued_calls', 'Calls waiting for the detector'),
+};
+
 export async function serveProcessor(detector: Detector, o: ServeOptions): Promise<RunningProcessor> {
   const pkg = loadProcessorPackage();
   const server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
   const health = new HealthImplementation({ '': 'SERVING', 'vsp.v1.Processor': 'SERVING' });
   health.addToServer(server);
   const queue = new PQueue({ concurrency: o.concurrency });
+  processorMetrics.queued.reset();
+  queue.on('add', () => processorMetrics.queued.set(queue.size));
+  queue.on('next', () => processorMetrics.queued.set(queue.size));
   const info: ProcessorInfo = { ...detector.info };
 
   if (o.protocol === 'legacy') addLegacyService(server, detector, queue, o.log);
@@ -125,7 +135,9 @@ async function processFrames(detector: Detector, frames: Frame__Output[]): Promi
   if (valid.length === 0) return results;
   const started = performance.now();
   const outcomes = await detector.detect(valid.map((i) => frames[i]!));
-  const share = (performance.now() - started) / valid.length;
+  const elapsed = performance.now() - started;
+  processorMetrics.latency.observe(elapsed / 1000);
+  const share = elapsed / valid.length;
   valid.forEach((frameIndex, k) => {
     const outcome = outcomes[k];
     const result = results[frameIndex]!;
@@ -134,5 +146,6 @@ async function processFrames(detector: Detector, frames: Frame__Output[]): Promi
     else if ('error' in outcome) result.error = outcome.error;
     else result.detections = outcome.detections;
   });
+  for (const r of results) processorMetrics.frames.inc({ outcome: r.error ? 'error' : 'ok' });
   return results;
 }

@@ -1,7 +1,7 @@
 // Entry point of the `vsp` command: one subcommand per component, each defined next to its code.
 import { Command } from 'commander';
 import { runCli } from './run.js';
-import { kafkaCommand, topicsCommand } from '../kafka/cli.js';
+import { kafkaCommand, statusCommand, topicsCommand } from '../kafka/cli.js';
 import { producerCommand } from '../../producer/cli.js';
 import { processorCommand } from '../../processor/cli.js';
 import { brokerCommand } from '../../broker/cli.js';
@@ -13,6 +13,7 @@ import { demoCommand } from '../demo/cli.js';
 const commands: Array<() => Command> = [
   kafkaCommand,
   topicsCommand,
+  statusCommand,
   producerCommand,
   processorCommand,
   brokerCommand,

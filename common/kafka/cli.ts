@@ -4,6 +4,7 @@ import { startKafka, stopKafka } from './local.js';
 import { ensureKafkaJars, KAFKA_VERSION } from './jars.js';
 import { createKafka, describeKafkaError } from './client.js';
 import { createTopics } from './topics.js';
+import { deploymentStatus, formatStatus } from './status.js';
 
 export function kafkaCommand(): Command {
   const cmd = new Command('kafka').description('run a local single-node Kafka (KRaft) broker from Maven Central jars');
@@ -56,4 +57,20 @@ export function topicsCommand(): Command {
     }
   });
   return cmd;
+}
+
+export function statusCommand(): Command {
+  return withKafkaOptions(
+    new Command('status')
+      .description('consumer groups of the deployment: members, their partitions, and lag per partition')
+      .option('--json', 'print JSON instead of text', false),
+  ).action(async (o: KafkaOptions & { json: boolean }) => {
+    let groups;
+    try {
+      groups = await deploymentStatus(createKafka(o.brokers, 'vsp-status', { retries: 2 }), o.prefix);
+    } catch (err) {
+      throw new Error(describeKafkaError(err, o.brokers));
+    }
+    process.stdout.write(o.json ? `${JSON.stringify(groups)}\n` : formatStatus(groups));
+  });
 }

@@ -1,0 +1,12 @@
+import { counter, gauge, histogram } from '../common/metrics.js';
+
+export const brokerMetrics = {
+  framesIn: counter('vsp_broker_frames_in_total', 'Frame records admitted from the frames topic', ['partition']),
+  framesOut: counter('vsp_broker_frames_out_total', 'Tracked frames produced, by status', ['status']),
+  deadLetters: counter('vsp_broker_dead_letters_total', 'Records sent to the dead-letter topic'),
+  retries: counter('vsp_broker_processor_retries_total', 'Processor calls retried after a failure'),
+  inFlight: gauge('vsp_broker_inflight_frames', 'Frames in the reorder windows (in flight or waiting for earlier ones)', ['partition']),
+  lag: gauge('vsp_broker_consumer_lag', 'Frames in Kafka not yet fetched by this broker, per partition', ['partition']),
+  processorLatency: histogram('vsp_broker_processor_latency_seconds', 'Processor call round trip, retries included', ['processor']),
+  endToEnd: histogram('vsp_broker_e2e_latency_seconds', 'Capture time to tracked frame handed to Kafka'),
+};
