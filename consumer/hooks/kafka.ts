@@ -1,0 +1,24 @@
+// kafka target: each event as JSON on `<prefix>.events`, keyed by camera (one camera's events
+// stay in order in one partition).
+import { createKafka, createProducer, topicNames } from '../../common/kafka/client.js';
+import type { KafkaTargetConfig } from '../rules/config.js';
+import { untilAborted, type HookContext, type Target } from './target.js';
+
+export function kafkaTarget(name: string, c: KafkaTargetConfig, ctx: HookContext): Target {
+  const producer = createProducer(createKafka(c.brokers ?? ctx.brokers, 'vsp-consumer-events', undefined, ctx.log));
+  const topic = topicNames(c.prefix ?? ctx.prefix).events;
+  let connected: Promise<void> | undefined;
+  const connect = () =>
+    (connected ??= producer.connect().catch((err: unknown) => {
+      connected = undefined; // try again with the next event
+      throw err;
+    }));
+  return {
+    name,
+    async send(event, signal) {
+      await untilAborted(connect(), signal);
+      await untilAborted(producer.send({ topic, messages: [{ key: event.camera, value: JSON.stringify(event) }] }), signal);
+    },
+    close: () => producer.disconnect(),
+  };
+}

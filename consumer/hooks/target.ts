@@ -1,0 +1,38 @@
+// What every hook target is: something that delivers one rule event, or fails saying why.
+import type { Logger } from '../../common/log.js';
+import type { RuleEvent } from '../rules/engine.js';
+
+export interface Target {
+  readonly name: string;
+  /**
+   * Delivers one event (with the target's own retries); rejects when it could not. Settles soon
+   * after `signal` aborts (at shutdown, once the drain time is up).
+   */
+  send(event: RuleEvent, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What targets may need from the consumer around them. */
+export interface HookContext {
+  /** The consumer's --brokers and --prefix (defaults for kafka targets). */
+  brokers: string;
+  prefix: string;
+  log: Logger;
+}
+
+/** Settles like `p`, or rejects when `signal` aborts first (for clients that take no signal). */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export function errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  // fetch hides the socket error (ECONNREFUSED, ...) in its cause.
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+}
