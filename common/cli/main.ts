@@ -1,31 +1,29 @@
 // Entry point of the `vsp` command: one subcommand per component, each defined next to its code.
+// Only the module of the command being run is loaded (kafkajs, gRPC, onnxruntime and sharp are
+// slow to load); help and unknown commands load them all.
 import { Command } from 'commander';
 import { runCli } from './run.js';
-import { kafkaCommand, statusCommand, topicsCommand } from '../kafka/cli.js';
-import { producerCommand } from '../../producer/cli.js';
-import { processorCommand } from '../../processor/cli.js';
-import { brokerCommand } from '../../broker/cli.js';
-import { consumerCommand } from '../../consumer/cli.js';
-import { trackCommand } from '../../broker/tracker/track-command.js';
-import { evalCommand } from '../mot/eval-command.js';
-import { demoCommand } from '../demo/cli.js';
 
-const commands: Array<() => Command> = [
-  kafkaCommand,
-  topicsCommand,
-  statusCommand,
-  producerCommand,
-  processorCommand,
-  brokerCommand,
-  consumerCommand,
-  trackCommand,
-  evalCommand,
-  demoCommand,
-];
+type Loader = () => Promise<() => Command>;
+
+const COMMANDS: Record<string, Loader> = {
+  kafka: async () => (await import('../kafka/cli.js')).kafkaCommand,
+  topics: async () => (await import('../kafka/cli.js')).topicsCommand,
+  status: async () => (await import('../kafka/cli.js')).statusCommand,
+  producer: async () => (await import('../../producer/cli.js')).producerCommand,
+  processor: async () => (await import('../../processor/cli.js')).processorCommand,
+  broker: async () => (await import('../../broker/cli.js')).brokerCommand,
+  consumer: async () => (await import('../../consumer/cli.js')).consumerCommand,
+  track: async () => (await import('../../broker/tracker/track-command.js')).trackCommand,
+  eval: async () => (await import('../mot/eval-command.js')).evalCommand,
+  demo: async () => (await import('../demo/cli.js')).demoCommand,
+};
 
 const program = new Command('vsp')
   .description('video-stream-processing: camera frames → Kafka → gRPC processors → SORT tracks → consumers')
   .version(process.env.npm_package_version ?? '0.1.0');
-for (const make of commands) program.addCommand(make());
+const requested = process.argv[2];
+const names = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+for (const make of await Promise.all(names.map((n) => COMMANDS[n]!()))) program.addCommand(make());
 
 await runCli(program, process.argv);
