@@ -3,12 +3,25 @@
 import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
+import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import { formatMotRow } from '../common/mot/format.js';
 import { UsageError } from '../common/cli/run.js';
+import { AnnotatedReport } from './annotate.js';
+import type { Zone } from './rules/config.js';
+import { TrackSummaryReport } from './track-summary.js';
 
 export interface Report {
   add(frame: TrackedFrame__Output): void;
   /** Writes what is buffered and closes files. */
+  close(): Promise<void>;
+}
+
+/** A report that draws on the images: fed each tracked frame joined with its frame. */
+export interface ImageReport {
+  addJoined(tracked: TrackedFrame__Output, frame: Frame__Output): void;
+  /** Resolves once it can take more: the frames reader waits for it. */
+  ready(): Promise<void>;
+  /** Writes what is queued. */
   close(): Promise<void>;
 }
 
@@ -67,8 +80,8 @@ export class MotReport implements Report {
   }
 }
 
-/** Parses a --report value (jsonl:FILE | mot:FILE). */
-export function createReport(spec: string): Report {
+/** Parses a --report value (jsonl:FILE | mot:FILE | annotated:DIR | csv:FILE); zones from --rules name the zones a csv row lists. */
+export function createReport(spec: string, o: { zones?: readonly Zone[] } = {}): Report | ImageReport {
   const colon = spec.indexOf(':');
   const kind = colon > 0 ? spec.slice(0, colon) : '';
   const file = spec.slice(colon + 1);
@@ -78,7 +91,11 @@ export function createReport(spec: string): Report {
       return new JsonlReport(file);
     case 'mot':
       return new MotReport(file);
+    case 'annotated':
+      return new AnnotatedReport(file);
+    case 'csv':
+      return new TrackSummaryReport(file, o.zones);
     default:
-      throw new UsageError(`--report: unknown kind '${kind}' in '${spec}' (expected jsonl:FILE or mot:FILE)`);
+      throw new UsageError(`--report: unknown kind '${kind}' in '${spec}' (expected jsonl:FILE, mot:FILE, annotated:DIR or csv:FILE)`);
   }
 }

@@ -17,7 +17,8 @@ export interface ReadOptions {
   camera?: string;
   /** Stop after this many seconds without a new record (counted from joining the group). */
   exitWhenIdleS?: number;
-  onFrame: (frame: TrackedFrame__Output) => void;
+  /** Called per frame; the next record waits until a returned promise settles (backpressure). */
+  onFrame: (frame: TrackedFrame__Output) => void | Promise<void>;
   log: Logger;
   signal: AbortSignal;
 }
@@ -52,7 +53,7 @@ export async function readTracks(o: ReadOptions): Promise<{ frames: number; dead
         }
         if (o.camera !== undefined && frame.cameraId !== o.camera) return;
         counts.frames += 1;
-        o.onFrame(frame);
+        await o.onFrame(frame);
       },
     });
     await new Promise<void>((resolve) => {

@@ -1,0 +1,67 @@
+// Reads the frames topic for the consumers that need pixels (web viewer, annotated report). It
+// never commits: a fresh group each run, positioned by `from` like readTracks. Undecodable
+// records are only counted: the broker already sends them to the dead-letter topic.
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { FrameCodec } from '../common/proto.js';
+import type { Logger } from '../common/log.js';
+import type { Topics } from '../common/kafka/client.js';
+import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
+
+export interface ReadFramesOptions {
+  kafka: Kafka;
+  topics: Topics;
+  from: 'earliest' | 'latest' | number;
+  camera?: string;
+  /** Stop after this many seconds without a new record (counted from joining the group). */
+  exitWhenIdleS?: number;
+  /** Awaited before the next record: a slow image consumer holds the reader back. */
+  onFrame: (frame: Frame__Output) => void | Promise<void>;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+export async function readFrames(o: ReadFramesOptions): Promise<{ frames: number; undecodable: number }> {
+  const consumer = o.kafka.consumer({ groupId: `vsp-consumer-frames-${randomUUID()}`, maxWaitTimeInMs: 200 });
+  const counts = { frames: 0, undecodable: 0 };
+  let lastActivity = Date.now();
+  await consumer.connect();
+  try {
+    consumer.on(consumer.events.GROUP_JOIN, () => (lastActivity = Date.now()));
+    await consumer.subscribe({ topic: o.topics.frames, fromBeginning: o.from !== 'latest' });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        lastActivity = Date.now();
+        if (typeof o.from === 'number' && Number(message.timestamp) < o.from) return;
+        let frame: Frame__Output;
+        try {
+          frame = FrameCodec.decode(message.value ?? Buffer.alloc(0));
+        } catch (err) {
+          counts.undecodable += 1;
+          o.log.debug({ partition, offset: message.offset, err: (err as Error).message }, 'undecodable frame skipped');
+          return;
+        }
+        if (o.camera !== undefined && frame.cameraId !== o.camera) return;
+        counts.frames += 1;
+        await o.onFrame(frame);
+      },
+    });
+    await new Promise<void>((resolve) => {
+      if (o.signal.aborted) return resolve();
+      o.signal.addEventListener('abort', () => resolve(), { once: true });
+      if (o.exitWhenIdleS === undefined) return;
+      const idleMs = o.exitWhenIdleS * 1000;
+      const timer = setInterval(() => {
+        if (Date.now() - lastActivity >= idleMs) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, Math.min(250, idleMs));
+      o.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return counts;
+}
