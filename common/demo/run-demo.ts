@@ -17,6 +17,7 @@ export interface DemoOptions {
   loop: boolean;
   impl: string;
   out: string;
+  webPort: number;
   kafkaPort: number;
   data: string;
 }
@@ -62,12 +63,15 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     await processor.waitForStdout(/^127\.0\.0\.1:\d+$/, 300_000);
     start('broker', ['broker', ...common, '--processor', `127.0.0.1:${port}`, '--window', '8', '--group', 'demo-broker', '--max-age', '5']);
     const reports = [`jsonl:${path.join(o.out, 'tracks.jsonl')}`, `mot:${path.join(o.out, '{camera}.mot.txt')}`];
-    start('consumer', ['consumer', ...common, ...reports.flatMap((r) => ['--report', r])]);
+    const consumer = start('consumer', ['consumer', ...common, ...reports.flatMap((r) => ['--report', r]), '--display', `web:${o.webPort}`, '--from', 'earliest']);
+    const url = (await consumer.waitForStdout(/^http:\/\//)).trim();
     const producerArgs = ['producer', ...common, '--camera', o.camera, '--source', o.source, '--state-dir', path.resolve(o.data, 'producer')];
     if (o.realtime && o.source.startsWith('file:')) producerArgs.push('--realtime');
-    if (o.loop) producerArgs.push('--loop');
+    if (o.loop && (o.source.startsWith('file:') || o.source.startsWith('images:'))) producerArgs.push('--loop');
     const producer = start('producer', producerArgs);
-    say(`streaming ${o.source} as camera '${o.camera}'; reports go to ${o.out}/. Ctrl-C stops everything.`);
+    say(`streaming ${o.source} as camera '${o.camera}'; reports go to ${o.out}/`);
+    say(`watch it live: ${url}`);
+    say('Ctrl-C stops everything.');
 
     const progress = new Progress(say);
     const reading = readTracks({
