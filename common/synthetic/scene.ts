@@ -6,6 +6,8 @@
 // objects never overlap or touch, and each has its own palette colour: a detector can then find
 // every object exactly from the pixels.
 
+import { mulberry32 } from '../prng.js';
+
 export type Rgb = readonly [number, number, number];
 
 export interface SceneParams {
@@ -111,18 +113,6 @@ function bounce(p: number, range: number): number {
   const period = 2 * range;
   const m = ((p % period) + period) % period;
   return m <= range ? m : period - m;
-}
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randInt(rand: () => number, lo: number, hi: number): number {

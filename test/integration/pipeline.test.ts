@@ -11,17 +11,11 @@ import { sceneAt } from '../../common/synthetic/scene.js';
 import { DeadLetterCodec } from '../../common/proto.js';
 import { topicNames } from '../../common/kafka/client.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
+import { iou } from '../../common/boxes.js';
 
 const CAMERAS = ['cam-a', 'cam-b', 'cam-c'];
 const FRAMES = 100;
 const SIZE = { width: 320, height: 240 };
-
-function iou(a: { x1: number; y1: number; x2: number; y2: number }, b: { x1: number; y1: number; x2: number; y2: number }): number {
-  const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
-  const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
-  const inter = w * h;
-  return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
-}
 
 describe('pipeline end to end (real Kafka, real gRPC processor)', function () {
   let kafka: TestKafka;

@@ -11,14 +11,9 @@ import { startBroker, startProcessor, tracksProduced, waitForGroupDone } from '.
 import { createEndpoint } from '../../broker/processor-endpoints.js';
 import { sceneAt } from '../../common/synthetic/scene.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
+import { iou } from '../../common/boxes.js';
 
 const DETS = path.join(REPO, 'test/fixtures/mot15/det');
-
-function iou(a: { x1: number; y1: number; x2: number; y2: number }, b: { x1: number; y1: number; x2: number; y2: number }): number {
-  const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
-  const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
-  return (w * h) / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - w * h);
-}
 
 describe('processors (real gRPC servers)', function () {
   let kafka: TestKafka;

@@ -13,6 +13,7 @@ import { startBroker } from '../helpers/pipeline.js';
 import { stopAll, vsp, vspRun } from '../helpers/processes.js';
 import { BACKGROUND, sceneAt, type Rgb } from '../../common/synthetic/scene.js';
 import { trackColor } from '../../consumer/web/overlay-style.js';
+import { iou, type Box } from '../../common/boxes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'viewer-test-token';
@@ -49,13 +50,6 @@ const SNAPSHOT = `(() => {
   };
 })()`;
 
-type Box = { x1: number; y1: number; x2: number; y2: number };
-
-function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
-  const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
-  return (w * h) / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - w * h);
-}
 
 function distance(a: Rgb, b: Rgb): number {
   return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);

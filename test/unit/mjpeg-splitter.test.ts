@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { MjpegSplitter } from '../../producer/sources/mjpeg-splitter.js';
 import { makeJpegSamples, type JpegSamples } from './jpeg-samples.js';
+import { mulberry32 } from '../../common/prng.js';
 
-/** Deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, so a failure can be replayed. */
+const prng = mulberry32;
 
 /** Cuts `stream` into chunks of 1..maxChunk bytes. */
 function chop(stream: Buffer, random: () => number, maxChunk: number): Buffer[] {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { iou, nms } from '../../processor/onnx/nms.js';
+import { nms } from '../../processor/onnx/nms.js';
+import { iou } from '../../common/boxes.js';
 import type { Candidate } from '../../processor/onnx/candidate.js';
 
 const box = (x1: number, y1: number, x2: number, y2: number, score: number, classId = 0): Candidate => ({ x1, y1, x2, y2, score, classId });

@@ -6,16 +6,10 @@ import { renderFrame } from '../../common/synthetic/render.js';
 import { BACKGROUND, PALETTE, SCENE_LABELS, sceneAt, type Rgb, type SceneParams } from '../../common/synthetic/scene.js';
 import type { Detection } from '../../processor/detector.js';
 import { createSyntheticDetector } from '../../processor/synthetic-detector.js';
+import { iou } from '../../common/boxes.js';
 
 function frame(image: Buffer, seq = 1): Frame__Output {
   return { cameraId: 'cam', seq, captureTime: null, sourceTime: null, width: 0, height: 0, encoding: 'JPEG', image, attributes: {} };
-}
-
-function iou(a: { x1: number; y1: number; x2: number; y2: number }, b: { x1: number; y1: number; x2: number; y2: number }): number {
-  const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
-  const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
-  const area = (r: typeof a) => (r.x2 - r.x1) * (r.y2 - r.y1);
-  return (w * h) / (area(a) + area(b) - w * h);
 }
 
 /** Raw RGB image of the background with the given filled rectangles. */

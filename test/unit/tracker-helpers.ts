@@ -12,17 +12,8 @@ export function readFixture(relative: string): string {
   return readFileSync(`${MOT15}/${relative}`, 'utf8');
 }
 
-/** mulberry32: small deterministic PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG in [0, 1). */
+export { mulberry32 as rng } from '../../common/prng.js';
 
 /**
  * Asserts that MOT output lines equal the reference: the same rows per frame in the same order,
