@@ -21,7 +21,7 @@ export interface VspProcess {
 }
 
 export function spawnVsp(args: string[], env: Record<string, string> = {}, onStderr?: (text: string) => void): VspProcess {
-  const child = spawn(process.execPath, [VSP, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [VSP, ...args], { cwd: REPO, env: { ...process.env, VSP_SUPERVISED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();

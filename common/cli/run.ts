@@ -10,6 +10,7 @@ export class UsageError extends Error {
  * and one line on stderr that names the problem, never a stack trace for user errors.
  */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
+  exitWithSupervisor();
   program.exitOverride();
   for (const cmd of allCommands(program)) cmd.exitOverride().showHelpAfterError(false);
   try {
@@ -28,4 +29,17 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
 
 function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+/**
+ * A component started by a supervisor (`vsp demo`, tests) is told so by VSP_SUPERVISED=1; if the
+ * supervisor dies without stopping it (SIGKILL), the component is re-parented and stops itself
+ * cleanly instead of running on as an orphan.
+ */
+function exitWithSupervisor(): void {
+  if (process.env.VSP_SUPERVISED !== '1') return;
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
+  }, 1000).unref();
 }

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { freePort } from '../../common/kafka/local.js';
-import { stopAll, vsp } from '../helpers/processes.js';
+import { freePort, stopKafka } from '../../common/kafka/local.js';
+import { stopAll, vsp, type VspProcess } from '../helpers/processes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -33,13 +33,26 @@ function processesMentioning(text: string): string[] {
 }
 
 describe('vsp demo', function () {
-  after(stopAll);
+  let demo: VspProcess | undefined;
+  let kafkaData: string | undefined;
+  after(async () => {
+    // On failure, stop the demo as a user would (so it stops its components and Kafka), then
+    // make sure nothing is left.
+    if (demo && demo.child.exitCode === null) {
+      const timer = setTimeout(() => demo?.child.kill('SIGKILL'), 30_000);
+      await demo.stop('SIGINT');
+      clearTimeout(timer);
+    }
+    await stopAll();
+    if (kafkaData) await stopKafka(kafkaData);
+  });
 
   it('shows people on the sample video boxed with stable track ids, and Ctrl-C stops everything', async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (as .ci/run does)`);
     const work = mkdtempSync(path.join(os.tmpdir(), 'vsp-demo-'));
     const kafkaPort = await freePortPair();
-    const demo = vsp(['demo', '--kafka-port', String(kafkaPort), '--web-port', '0', '--data', path.join(work, 'data'), '--out', path.join(work, 'out')]);
+    kafkaData = path.join(work, 'data', 'kafka');
+    demo = vsp(['demo', '--kafka-port', String(kafkaPort), '--web-port', '0', '--data', path.join(work, 'data'), '--out', path.join(work, 'out')]);
     const url = (await demo.waitForStdout(/^watch it live: http/, 600_000)).replace('watch it live: ', '').trim();
 
     const browser = await chromium.launchPersistentContext(mkdtempSync(path.join(os.tmpdir(), 'vsp-chromium-')), {
