@@ -4,10 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { DeadLetterCodec, TrackedFrameCodec } from '../common/proto.js';
-import { nowTimestamp } from '../common/time.js';
+import { nowMs, nowTimestamp, timestampToMs } from '../common/time.js';
+import { counter, histogram } from '../common/metrics.js';
 import type { Logger } from '../common/log.js';
 import { createProducer, type Topics } from '../common/kafka/client.js';
 import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
+
+const consumerMetrics = {
+  frames: counter('vsp_consumer_frames_total', 'Tracked frames read', ['camera']),
+  deadLetters: counter('vsp_consumer_dead_letters_total', 'Undecodable records sent to the dead-letter topic'),
+  endToEnd: histogram('vsp_consumer_e2e_latency_seconds', 'Capture time to the tracked frame read by this consumer'),
+};
 
 export interface ReadOptions {
   kafka: Kafka;
@@ -42,6 +49,7 @@ export async function readTracks(o: ReadOptions): Promise<{ frames: number; dead
           frame = TrackedFrameCodec.decode(message.value ?? Buffer.alloc(0));
         } catch (err) {
           counts.deadLetters += 1;
+          consumerMetrics.deadLetters.inc();
           const reason = `not a vsp.v1.TrackedFrame: ${(err as Error).message}`;
           o.log.warn({ partition, offset: message.offset, reason }, 'record sent to the dead-letter topic');
           const dead = DeadLetterCodec.encode({
@@ -53,6 +61,9 @@ export async function readTracks(o: ReadOptions): Promise<{ frames: number; dead
         }
         if (o.camera !== undefined && frame.cameraId !== o.camera) return;
         counts.frames += 1;
+        consumerMetrics.frames.inc({ camera: frame.cameraId });
+        const captured = timestampToMs(frame.captureTime);
+        if (Number.isFinite(captured)) consumerMetrics.endToEnd.observe(Math.max(0, nowMs() - captured) / 1000);
         await o.onFrame(frame);
       },
     });
