@@ -38,7 +38,7 @@ export function consumerCommand(): Command {
       .option('--group <name>', 'be a committed consumer-group member that resumes where it left off (default: read all, commit nothing)')
       .option('--from <where>', 'earliest | latest | ISO time (default: latest with --display, else earliest)')
       .addOption(new Option('--exit-when-idle <seconds>', 'exit after this many seconds without a new record').argParser(nonNegativeNumber))
-      .option('--display <spec>', 'web[:PORT]: live web viewer of the cameras (default port 8080)')
+      .option('--display <spec>', 'web[:PORT]: live web viewer of the cameras (default port 8080) | window: a desktop window per camera (OpenCV; q quits)')
       .option('--web-host <host>', 'address the web viewer listens on', '127.0.0.1')
       .addOption(new Option('--web-token <token>', 'web viewer: require this token (?token=... or Authorization: Bearer)').env('VSP_WEB_TOKEN'))
       .option('--rules <file>', 'zones, lines, rules and hook targets (YAML or JSON; see docs/rules.md): events to webhooks, MQTT, Kafka, commands'),
@@ -46,24 +46,27 @@ export function consumerCommand(): Command {
     const log = createLogger('consumer');
     if (o.report.length === 0 && o.display === undefined && o.rules === undefined) throw new UsageError('nothing to do: give --report SPEC, --display web[:PORT] and/or --rules FILE');
     const rules = o.rules === undefined ? undefined : loadRulesConfig(o.rules);
-    const display = o.display === undefined ? undefined : parseDisplay(o.display);
+    const inWindow = o.display === 'window';
+    const display = o.display === undefined || inWindow ? undefined : parseDisplay(o.display);
     const all = o.report.map((spec) => createReport(spec, { zones: rules?.zones }));
     const hooks = rules && startRuleHooks(rules, { brokers: o.brokers, prefix: o.prefix, log });
     const reports = all.filter((r): r is Report => 'add' in r);
     const imageReports = all.filter((r): r is ImageReport => 'addJoined' in r);
-    const from = parseFrom(o.from ?? (display ? 'latest' : 'earliest'));
+    const from = parseFrom(o.from ?? (o.display ? 'latest' : 'earliest'));
     // Frames carry the images: they are read, and joined with their tracks, only to draw them.
-    const join = display || imageReports.length ? new FrameJoin<Frame__Output, TrackedFrame__Output>() : undefined;
+    const join = o.display || imageReports.length ? new FrameJoin<Frame__Output, TrackedFrame__Output>() : undefined;
     const viewer = display && join
       ? await startWebViewer({ host: o.webHost, port: display.port, token: o.webToken, joinCounters: () => join.counters, log })
       : undefined;
     if (viewer) process.stdout.write(`${viewer.url}\n`);
+    const abort = new AbortController();
+    const desktop = inWindow ? await (await import('./display/window.js')).startWindowDisplay({ log, onQuit: () => abort.abort() }) : undefined;
     const draw = (pair: Joined<Frame__Output, TrackedFrame__Output> | undefined) => {
       if (!pair) return;
       viewer?.show(pair.frame, pair.tracks);
+      desktop?.show(pair.frame, pair.tracks);
       for (const r of imageReports) r.addJoined(pair.tracks, pair.frame);
     };
-    const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -109,6 +112,7 @@ export function consumerCommand(): Command {
       throw new Error(describeKafkaError(err, o.brokers));
     } finally {
       await viewer?.close();
+      await desktop?.close();
       await hooks?.close();
       await Promise.all(all.map((r) => r.close()));
     }

@@ -21,6 +21,7 @@ export interface ImplOptions {
 
 export const IMPLS: Record<string, (o: ImplOptions) => Promise<Detector>> = {
   synthetic: async () => (await import('./synthetic-detector.js')).createSyntheticDetector(),
+  'opencv-hog': async () => (await import('./opencv-hog-detector.js')).createOpenCvHogDetector(),
   onnx: async (o) => {
     const onnx = await import('./onnx/index.js');
     if (!(onnx.MODEL_FORMATS as readonly string[]).includes(o.format)) {

@@ -18,6 +18,9 @@ interface ProducerOptions extends KafkaOptions {
   loop: boolean;
   seed: number;
   bufferMb: number;
+  width?: number;
+  height?: number;
+  statsInterval: number;
   stateDir: string;
 }
 
@@ -35,7 +38,10 @@ export function producerCommand(): Command {
       .option('--realtime', 'file: pace at the file frame rate instead of as fast as Kafka takes it', false)
       .option('--loop', 'file: start again at the end', false)
       .addOption(new Option('--seed <n>', 'synthetic: scene seed').argParser(nonNegativeInt).default(1))
-      .addOption(new Option('--buffer-mb <n>', 'live sources: frames buffered while Kafka is slow or away (oldest dropped beyond)').argParser(positiveInt).default(64))
+      .addOption(new Option('--buffer-mb <n>', 'encoded frames held while Kafka is slow or away; beyond it live sources drop the oldest, files wait').argParser(positiveInt).default(64))
+      .addOption(new Option('--width <px>', 'downscale frames wider than this (re-encoding them); keeps the aspect ratio unless --height is given too').argParser(positiveInt))
+      .addOption(new Option('--height <px>', 'downscale frames taller than this (re-encoding them); keeps the aspect ratio unless --width is given too').argParser(positiveInt))
+      .addOption(new Option('--stats-interval <s>', 'seconds between progress log lines (frames published, dropped, buffered, fps); 0: none').argParser(nonNegativeNumber).default(5))
       .option('--state-dir <dir>', 'where the last seq per camera is kept across restarts', '.vsp/producer'),
   ).action(async (o: ProducerOptions) => {
     const cameraId = o.camera ?? (o.source.startsWith('mot:') ? motCameraId(o.source.slice(4)) : undefined);
@@ -57,6 +63,8 @@ export function producerCommand(): Command {
         seqs: new SeqStore(path.join(o.stateDir, `${cameraId}.seq`)),
         maxFrames: o.frames,
         bufferBytes: o.bufferMb * 1024 * 1024,
+        sizeLimit: o.width !== undefined || o.height !== undefined ? { width: o.width, height: o.height } : undefined,
+        statsIntervalMs: o.statsInterval * 1000,
         log,
         signal: abort.signal,
       });

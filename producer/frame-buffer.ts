@@ -34,7 +34,10 @@ export class FrameBuffer<T extends Buffered> {
       }
     } else {
       while (this.length > 0 && this.size + item.bytes > this.maxBytes) {
-        await new Promise<void>((resolve) => this.waiters.push(resolve));
+        const room = new Promise<void>((resolve) => this.waiters.push(resolve));
+        // A lingering taker should not wait for a batch that cannot grow.
+        this.readers.splice(0).forEach((wake) => wake());
+        await room;
       }
     }
     this.items.push(item);
@@ -44,11 +47,17 @@ export class FrameBuffer<T extends Buffered> {
 
   /**
    * Removes and returns up to maxItems items totalling at most maxBytes (but always at least one),
-   * waiting while the buffer is empty. Returns an empty array only once closed and drained.
+   * waiting while the buffer is empty. With lingerMs, once there is an item it waits up to that
+   * long for a full batch (fewer, bigger sends cost less CPU), unless a push is waiting for room.
+   * Returns an empty array only once closed and drained.
    */
-  async takeUpTo(maxItems: number, maxBytes: number): Promise<T[]> {
-    while (this.length === 0 && !this.closed) {
-      await new Promise<void>((resolve) => this.readers.push(resolve));
+  async takeUpTo(maxItems: number, maxBytes: number, lingerMs = 0): Promise<T[]> {
+    while (this.length === 0 && !this.closed) await this.nextPush();
+    const deadline = performance.now() + lingerMs;
+    while (!this.closed && this.length < maxItems && this.size < maxBytes && this.waiters.length === 0) {
+      const left = deadline - performance.now();
+      if (left <= 0) break;
+      await this.nextPush(left);
     }
     const out: T[] = [];
     let bytes = 0;
@@ -65,6 +74,17 @@ export class FrameBuffer<T extends Buffered> {
   close(): void {
     this.closed = true;
     this.readers.splice(0).forEach((wake) => wake());
+  }
+
+  /** Resolves on the next push or close, or after timeoutMs. */
+  private nextPush(timeoutMs?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(resolve, timeoutMs);
+      this.readers.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private shift(): T {

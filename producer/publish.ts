@@ -1,13 +1,18 @@
-// Moves frames from a source to the frames topic: seq numbering, Frame encoding, a bounded
-// buffer between the camera and Kafka, and one in-flight send at a time so a camera's frames
-// reach its partition in order (idempotent producer, acks=all).
+// Moves frames from a source to the frames topic: optional downscaling, seq numbering, Frame
+// encoding, a bounded buffer between the camera and Kafka, and one in-flight send at a time so
+// a camera's frames reach its partition in order (idempotent producer, acks=all). A Kafka
+// outage is waited out with the frames buffered (live sources drop the oldest beyond the buffer).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Message } from 'kafkajs';
 import { FrameCodec } from '../common/proto.js';
 import { createProducer } from '../common/kafka/client.js';
 import { nowTimestamp, nsToTimestamp } from '../common/time.js';
 import type { Logger } from '../common/log.js';
 import { FrameBuffer } from './frame-buffer.js';
+import { isKafkaUnavailable } from './kafka-outage.js';
+import { downscale, type SizeLimit } from './resize.js';
 import type { SeqStore } from './seq-store.js';
+import { backoffDelayMs, type BackoffOptions } from './sources/backoff.js';
 import type { FrameSource } from './sources/types.js';
 
 export interface PublishOptions {
@@ -19,14 +24,19 @@ export interface PublishOptions {
   /** Stop after this many frames. */
   maxFrames?: number;
   bufferBytes: number;
+  /** Downscale frames beyond this size; frames within it pass through untouched. */
+  sizeLimit?: SizeLimit;
+  /** Interval of the progress log; 0: none. */
+  statsIntervalMs: number;
   log: Logger;
   signal: AbortSignal;
-  /** Called after each acknowledged send, e.g. for metrics and progress. */
-  onSent?: (frames: number) => void;
 }
 
 export interface PublishResult {
+  /** Frames taken from the source (each got a seq). */
+  captured: number;
   published: number;
+  /** Frames dropped from a full buffer: the gaps in the published seqs. */
   dropped: number;
   firstSeq: number;
   lastSeq: number;
@@ -39,64 +49,137 @@ interface Pending {
 
 const SEND_MAX_MESSAGES = 500;
 const SEND_MAX_BYTES = 4 * 1024 * 1024;
+// Files and image folders have no latency to keep: fuller batches about halve the CPU kafkajs
+// spends per frame. Cameras send each frame at once.
+const FILE_LINGER_MS = 10;
+// Resending while Kafka is away; each attempt itself takes kafkajs a few seconds to give up.
+const RESEND_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 2000 };
+// Once stopping, how long a Kafka outage is waited out before the buffered frames are given up.
+const STOP_GRACE_MS = 10_000;
 
 export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
+  await checkTopic(o.kafka, o.topic);
   const producer = createProducer(o.kafka, { idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const buffer = new FrameBuffer<Pending>(o.bufferBytes, o.source.live);
-  const result: PublishResult = { published: 0, dropped: 0, firstSeq: 0, lastSeq: 0 };
+  const result: PublishResult = { captured: 0, published: 0, dropped: 0, firstSeq: 0, lastSeq: 0 };
   const key = Buffer.from(o.cameraId);
   const attributes = { source: o.source.description };
+  let stoppingAt: number | undefined;
+  const onAbort = () => (stoppingAt = performance.now());
+  o.signal.addEventListener('abort', onAbort, { once: true });
+
+  // Drops come in episodes (Kafka away or slow): one line when an episode starts, one with its
+  // count when a progress interval passes without new drops (or at the end).
+  let episodeFrom: number | undefined;
+  const endDropEpisode = () => {
+    if (episodeFrom === undefined) return;
+    o.log.warn({ dropped: buffer.dropped - episodeFrom, droppedTotal: buffer.dropped }, 'dropped the oldest buffered frames while Kafka was away or slow');
+    episodeFrom = undefined;
+  };
+
+  let last = { at: performance.now(), published: 0, dropped: 0 };
+  const progress = o.statsIntervalMs > 0 ? setInterval(() => {
+    const now = performance.now();
+    const fps = ((result.published - last.published) * 1000) / (now - last.at);
+    o.log.info(
+      { captured: result.captured, published: result.published, dropped: buffer.dropped, bufferedFrames: buffer.length, bufferBytes: buffer.bytes, fps: Math.round(fps * 10) / 10 },
+      'producer progress',
+    );
+    if (buffer.dropped === last.dropped) endDropEpisode();
+    last = { at: now, published: result.published, dropped: buffer.dropped };
+  }, o.statsIntervalMs) : undefined;
+  progress?.unref();
 
   const read = (async () => {
-    let count = 0;
     try {
-      for await (const frame of o.source.frames(o.signal)) {
-        if (o.maxFrames !== undefined && count >= o.maxFrames) break;
+      for await (const sourced of o.source.frames(o.signal)) {
+        const captureTime = nowTimestamp();
+        const frame = o.sizeLimit ? await downscale(sourced, o.sizeLimit) : sourced;
         const seq = o.seqs.next();
         if (result.firstSeq === 0) result.firstSeq = seq;
         result.lastSeq = seq;
-        count += 1;
-        const value = Buffer.from(
-          FrameCodec.encode({
-            cameraId: o.cameraId,
-            seq,
-            captureTime: nowTimestamp(),
-            sourceTime: frame.sourceTimeNs === undefined ? null : nsToTimestamp(frame.sourceTimeNs),
-            width: frame.width,
-            height: frame.height,
-            encoding: 'JPEG',
-            image: frame.image,
-            attributes,
-          }),
-        );
+        result.captured += 1;
+        const encoded = FrameCodec.encode({
+          cameraId: o.cameraId,
+          seq,
+          captureTime,
+          sourceTime: frame.sourceTimeNs === undefined ? null : nsToTimestamp(frame.sourceTimeNs),
+          width: frame.width,
+          height: frame.height,
+          encoding: 'JPEG',
+          image: frame.image,
+          attributes,
+        });
+        // A view of protobufjs's output, not a copy: the image is copied enough on its way to Kafka.
+        const value = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
         const before = buffer.dropped;
         await buffer.push({ bytes: value.length, message: { key, value } });
-        if (buffer.dropped > before) {
-          o.log.warn({ dropped: buffer.dropped, bufferBytes: buffer.bytes }, 'Kafka is not keeping up: dropped the oldest buffered frames');
+        if (buffer.dropped > before && episodeFrom === undefined) {
+          episodeFrom = before;
+          o.log.warn({ bufferBytes: buffer.bytes, bufferLimit: o.bufferBytes }, 'buffer full: dropping the oldest frames until Kafka catches up');
         }
+        if (o.maxFrames !== undefined && result.captured >= o.maxFrames) break;
       }
     } finally {
       buffer.close();
     }
   })();
 
+  /** Sends a batch, waiting out a Kafka outage (bounded by STOP_GRACE_MS once stopping). */
+  const deliver = async (messages: Message[]): Promise<void> => {
+    let outage: { since: number; attempts: number } | undefined;
+    for (;;) {
+      try {
+        await producer.send({ topic: o.topic, acks: -1, messages });
+        if (outage) o.log.info({ outageMs: Math.round(performance.now() - outage.since), attempts: outage.attempts }, 'Kafka is back: sending again');
+        return;
+      } catch (err) {
+        if (!isKafkaUnavailable(err)) throw err;
+        if (!outage) {
+          outage = { since: performance.now(), attempts: 0 };
+          o.log.warn({ err: (err as Error).message, bufferLimit: o.bufferBytes }, 'Kafka unavailable: buffering frames until it is back');
+        }
+        outage.attempts += 1;
+        if (stoppingAt !== undefined && performance.now() - stoppingAt > STOP_GRACE_MS) {
+          throw new Error(`Kafka still unavailable ${STOP_GRACE_MS / 1000} s after the stop signal: ${messages.length + buffer.length} buffered frames not delivered`);
+        }
+        await sleep(backoffDelayMs(outage.attempts, RESEND_BACKOFF));
+      }
+    }
+  };
+
   const send = (async () => {
     for (;;) {
-      const batch = await buffer.takeUpTo(SEND_MAX_MESSAGES, SEND_MAX_BYTES);
+      const batch = await buffer.takeUpTo(SEND_MAX_MESSAGES, SEND_MAX_BYTES, o.source.live ? 0 : FILE_LINGER_MS);
       if (batch.length === 0) return;
-      await producer.send({ topic: o.topic, acks: -1, messages: batch.map((p) => p.message) });
+      await deliver(batch.map((p) => p.message));
       result.published += batch.length;
-      o.onSent?.(batch.length);
     }
   })();
 
   try {
     await Promise.all([read, send]);
   } finally {
+    clearInterval(progress);
+    o.signal.removeEventListener('abort', onAbort);
+    endDropEpisode();
     result.dropped = buffer.dropped;
     o.seqs.close();
     await producer.disconnect();
   }
   return result;
+}
+
+/** Fails fast on a missing topic, which the producer (no auto-creation) would otherwise retry forever. */
+async function checkTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      throw new Error(`topic ${topic} does not exist (create the topics with 'vsp topics create')`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }

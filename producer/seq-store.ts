@@ -2,10 +2,11 @@
 // *before* they are used, so a producer that crashes and restarts never reuses a seq (it skips
 // at most one block, which the tracker sees as dropped frames). A clean close records the exact
 // last seq, so a clean restart continues with no gap.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const BLOCK = 64;
+/** Seqs reserved per write of the state file; a crash skips fewer than this. */
+export const SEQ_BLOCK = 64;
 
 export class SeqStore {
   private last: number;
@@ -20,7 +21,7 @@ export class SeqStore {
   next(): number {
     this.last += 1;
     if (this.last > this.reserved) {
-      this.reserved = this.last + BLOCK - 1;
+      this.reserved = this.last + SEQ_BLOCK - 1;
       this.persist(this.reserved);
     }
     return this.last;
@@ -34,7 +35,14 @@ export class SeqStore {
   private persist(value: number): void {
     mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, `${value}\n`);
+    // Synced before the rename: a reservation lost to a power cut would let seqs be reused.
+    const fd = openSync(tmp, 'w');
+    try {
+      writeFileSync(fd, `${value}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, this.file);
   }
 }

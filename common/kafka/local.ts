@@ -78,7 +78,9 @@ export async function startKafka(o: LocalKafkaOptions): Promise<RunningKafka> {
   const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
     `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${dataDir}`, '-cp', classpath];
 
-  await runJava([...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', props, '--ignore-formatted'], dataDir);
+  // A data dir formatted before keeps its cluster id: format refuses any other, even with --ignore-formatted.
+  const id = (await formattedClusterId(logDirs)) ?? clusterId();
+  await runJava([...jvm, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted'], dataDir);
 
   const logPath = path.join(dataDir, 'kafka.log');
   const logFile = await open(logPath, 'a');
@@ -206,6 +208,15 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The cluster id recorded in a formatted log dir's meta.properties, if there is one. */
+async function formattedClusterId(logDirs: string): Promise<string | undefined> {
+  try {
+    return /^cluster\.id=(\S+)$/m.exec(await readFile(path.join(logDirs, 'meta.properties'), 'utf8'))?.[1];
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,0 +1,32 @@
+// The optional OpenCV binding (@u4/opencv4nodejs, built against the system's OpenCV when the
+// project is installed; see docs/opencv.md). Imported on first use only, so that nothing but the
+// features that need it (processor --impl opencv-hog, consumer --display window) depends on it.
+import { stripVTControlCharacters } from 'node:util';
+
+export type OpenCv = typeof import('@u4/opencv4nodejs').cv;
+
+export const OPENCV_MISSING = 'OpenCV is not installed: apt-get install libopencv-dev, then npm ci (see docs/opencv.md)';
+
+let loading: Promise<OpenCv> | undefined;
+
+/** The binding, loaded once; rejects with one line saying what to install when it is missing. */
+export function loadOpenCv(): Promise<OpenCv> {
+  loading ??= importOpenCv();
+  return loading;
+}
+
+async function importOpenCv(): Promise<OpenCv> {
+  // Without this the binding looks for an OpenCV it compiled itself, and throws finding none.
+  process.env.OPENCV4NODEJS_DISABLE_AUTOBUILD ??= '1';
+  try {
+    // Its build helper logs its configuration search on stdout, which carries vsp's own output.
+    (await import('@u4/opencv-build')).Log.silence = true;
+    return (await import('@u4/opencv4nodejs')).cv;
+  } catch (err) {
+    const { code } = err as NodeJS.ErrnoException;
+    // The package left out (--omit=optional), or installed without its native part (no OpenCV then).
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new Error(OPENCV_MISSING, { cause: err });
+    const reason = stripVTControlCharacters(err instanceof Error ? err.message : String(err)).trim().split('\n')[0];
+    throw new Error(`OpenCV cannot be loaded (${reason}): reinstall libopencv-dev, then npm ci (see docs/opencv.md)`, { cause: err });
+  }
+}
