@@ -12,8 +12,10 @@ import { FrameJoin, type Joined } from './join.js';
 import { parseDisplay, startWebViewer } from './web/server.js';
 import { loadRulesConfig } from './rules/load.js';
 import { startRuleHooks } from './hooks/rule-hooks.js';
+import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 
 interface ConsumerCliOptions extends KafkaOptions {
+  metricsPort?: number;
   report: string[];
   camera?: string;
   group?: string;
@@ -41,9 +43,12 @@ export function consumerCommand(): Command {
       .option('--display <spec>', 'web[:PORT]: live web viewer of the cameras (default port 8080) | window: a desktop window per camera (OpenCV; q quits)')
       .option('--web-host <host>', 'address the web viewer listens on', '127.0.0.1')
       .addOption(new Option('--web-token <token>', 'web viewer: require this token (?token=... or Authorization: Bearer)').env('VSP_WEB_TOKEN'))
+      .addOption(metricsPortOption())
       .option('--rules <file>', 'zones, lines, rules and hook targets (YAML or JSON; see docs/rules.md): events to webhooks, MQTT, Kafka, commands'),
   ).action(async (o: ConsumerCliOptions) => {
     const log = createLogger('consumer');
+    const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
+    if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
     if (o.report.length === 0 && o.display === undefined && o.rules === undefined) throw new UsageError('nothing to do: give --report SPEC, --display web[:PORT] and/or --rules FILE');
     const rules = o.rules === undefined ? undefined : loadRulesConfig(o.rules);
     const inWindow = o.display === 'window';
@@ -111,6 +116,7 @@ export function consumerCommand(): Command {
     } catch (err) {
       throw new Error(describeKafkaError(err, o.brokers));
     } finally {
+      await metrics?.close();
       await viewer?.close();
       await desktop?.close();
       await hooks?.close();

@@ -8,8 +8,10 @@ import { publishFrames } from './publish.js';
 import { SeqStore } from './seq-store.js';
 import { parseSource } from './sources/index.js';
 import { motCameraId } from './sources/mot-blank.js';
+import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 
 interface ProducerOptions extends KafkaOptions {
+  metricsPort?: number;
   camera?: string;
   source: string;
   fps?: number;
@@ -41,6 +43,7 @@ export function producerCommand(): Command {
       .addOption(new Option('--buffer-mb <n>', 'encoded frames held while Kafka is slow or away; beyond it live sources drop the oldest, files wait').argParser(positiveInt).default(64))
       .addOption(new Option('--width <px>', 'downscale frames wider than this (re-encoding them); keeps the aspect ratio unless --height is given too').argParser(positiveInt))
       .addOption(new Option('--height <px>', 'downscale frames taller than this (re-encoding them); keeps the aspect ratio unless --width is given too').argParser(positiveInt))
+      .addOption(metricsPortOption())
       .addOption(new Option('--stats-interval <s>', 'seconds between progress log lines (frames published, dropped, buffered, fps); 0: none').argParser(nonNegativeNumber).default(5))
       .option('--state-dir <dir>', 'where the last seq per camera is kept across restarts', '.vsp/producer'),
   ).action(async (o: ProducerOptions) => {
@@ -48,6 +51,8 @@ export function producerCommand(): Command {
     if (!cameraId) throw new UsageError("required option '--camera <id>' not specified");
     if (!/^[\w.-]+$/.test(cameraId)) throw new UsageError(`--camera: '${cameraId}' may contain only letters, digits, '.', '_' and '-'`);
     const log = createLogger('producer').child({ camera: cameraId });
+    const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
+    if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
     const source = parseSource(o.source, { fps: o.fps, realtime: o.realtime, loop: o.loop, seed: o.seed, log });
     const kafka = createKafka(o.brokers, `vsp-producer-${cameraId}`, undefined, log);
     const abort = new AbortController();
@@ -72,6 +77,7 @@ export function producerCommand(): Command {
     } catch (err) {
       throw new Error(describeKafkaError(err, o.brokers));
     } finally {
+      await metrics?.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
     }

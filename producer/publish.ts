@@ -14,6 +14,14 @@ import { downscale, type SizeLimit } from './resize.js';
 import type { SeqStore } from './seq-store.js';
 import { backoffDelayMs, type BackoffOptions } from './sources/backoff.js';
 import type { FrameSource } from './sources/types.js';
+import { counter, gauge } from '../common/metrics.js';
+
+const producerMetrics = {
+  captured: counter('vsp_producer_frames_captured_total', 'Frames taken from the source'),
+  published: counter('vsp_producer_frames_published_total', 'Frames acknowledged by Kafka'),
+  dropped: counter('vsp_producer_frames_dropped_total', 'Frames dropped from a full buffer (live sources)'),
+  buffered: gauge('vsp_producer_buffer_bytes', 'Bytes of frames waiting for Kafka'),
+};
 
 export interface PublishOptions {
   cameraId: string;
@@ -115,6 +123,9 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
         const value = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
         const before = buffer.dropped;
         await buffer.push({ bytes: value.length, message: { key, value } });
+        producerMetrics.captured.inc();
+        producerMetrics.buffered.set(buffer.bytes);
+        if (buffer.dropped > before) producerMetrics.dropped.inc(buffer.dropped - before);
         if (buffer.dropped > before && episodeFrom === undefined) {
           episodeFrom = before;
           o.log.warn({ bufferBytes: buffer.bytes, bufferLimit: o.bufferBytes }, 'buffer full: dropping the oldest frames until Kafka catches up');
@@ -155,6 +166,8 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
       if (batch.length === 0) return;
       await deliver(batch.map((p) => p.message));
       result.published += batch.length;
+      producerMetrics.published.inc(batch.length);
+      producerMetrics.buffered.set(buffer.bytes);
     }
   })();
 

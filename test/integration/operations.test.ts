@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
-import { stopAll, vspRun } from '../helpers/processes.js';
+import { stopAll, vsp, vspRun } from '../helpers/processes.js';
 import { startBroker, startProcessor, waitForGroupDone } from '../helpers/pipeline.js';
 import { freePort } from '../../common/kafka/local.js';
 
@@ -67,6 +67,28 @@ describe('operations: metrics and status', function () {
     const groups = JSON.parse(json.stdout) as Array<{ group: string; lag: Array<{ lag: number; committed: number }> }>;
     const ops = groups.find((g) => g.group === 'ops')!;
     assert.equal(ops.lag.reduce((a, l) => a + l.committed, 0), 20);
+
+    // The producer and the consumer serve their series too (scraped while they run).
+    const [producerPort, consumerPort] = [await freePort(), await freePort()];
+    const live = vsp(['producer', ...common, '--camera', 'ops-cam', '--source', 'synthetic:160x120', '--fps', '10', '--frames', '40', '--state-dir', path.join(work, 's'), '--metrics-port', String(producerPort)]);
+    const reader = vsp(['consumer', ...common, '--report', `jsonl:${path.join(work, 'ops.jsonl')}`, '--metrics-port', String(consumerPort)]);
+    const until = async (port: number, test: (text: string) => boolean) => {
+      for (const deadline = Date.now() + 60_000; ; ) {
+        const text = await scrape(port).catch(() => '');
+        if (test(text)) return text;
+        assert.ok(Date.now() < deadline, `metrics on ${port} never satisfied the test: ${text.slice(0, 400)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const pm = await until(producerPort, (t) => /^vsp_producer_frames_published_total [1-9]/m.test(t));
+    assert.match(pm, /^vsp_producer_frames_captured_total \d+/m);
+    assert.match(pm, /^vsp_producer_frames_dropped_total 0$/m);
+    assert.match(pm, /^vsp_producer_buffer_bytes \d+/m);
+    const cm = await until(consumerPort, (t) => /^vsp_consumer_frames_total\{camera="ops-cam"\} ([2-9]\d)/m.test(t));
+    assert.match(cm, /^vsp_consumer_e2e_latency_seconds_count \d+/m);
+    assert.match(cm, /^vsp_consumer_dead_letters_total 0$/m);
+    await live.stop();
+    await reader.stop();
     await broker.stop();
   });
 });
