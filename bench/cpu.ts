@@ -56,13 +56,12 @@ export class CpuSampler {
   }
 
   /**
-   * CPU % (100 = one core) per group between the samples nearest inside [fromMs, toMs]
-   * (performance.now() times), plus `machine` (everything) and `other` (none of the groups).
+   * CPU % (100 = one core) per group from the last sample at or before fromMs to the first at or
+   * after toMs (performance.now() times), plus `machine` (everything) and `other` (none of the groups).
    */
   usage(fromMs: number, toMs: number): Record<string, number> {
-    const inside = this.samples.filter((s) => s.atMs >= fromMs && s.atMs <= toMs);
-    const a = inside[0] ?? this.samples[0];
-    const b = inside.at(-1) ?? this.samples.at(-1);
+    const a = this.samples.filter((s) => s.atMs <= fromMs).at(-1) ?? this.samples[0];
+    const b = this.samples.find((s) => s.atMs >= toMs) ?? this.samples.at(-1);
     const out: Record<string, number> = {};
     if (!a || !b || b.atMs <= a.atMs) return out;
     const pct = (seconds: number) => Math.round((seconds / ((b.atMs - a.atMs) / 1000)) * 100);

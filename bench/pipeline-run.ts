@@ -43,6 +43,8 @@ export interface RunResult {
   partitions: number;
   /** Frames per second through the whole pipeline in the steady interval. */
   fps: number;
+  /** Frames that arrived in the steady interval (what fps and the percentiles are over). */
+  steadyFrames: number;
   /** End-to-end latency percentiles (ms) of the frames that arrived in the steady interval. */
   p50: number;
   p95: number;
@@ -59,7 +61,7 @@ export interface RunResult {
 }
 
 /** Before this long after every camera's first frame arrived, start-up still shows. */
-const WARMUP_MS = 1000;
+const WARMUP_MS = 2000;
 /** A run that delivers nothing new for this long has lost what is missing. */
 const IDLE_GIVE_UP_MS = 20_000;
 
@@ -134,14 +136,20 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
       if (arrivals.length !== seen) [seen, progressAt] = [arrivals.length, Date.now()];
       await new Promise((r) => setTimeout(r, 200));
     }
+    // A little longer, so that a duplicate sent after the last frame is still counted.
+    await new Promise((r) => setTimeout(r, 1000));
     cpu.stop();
 
+    // Steady interval: from the 10 % mark, or WARMUP_MS after the last camera's first frame
+    // arrived if later, to the 90 % mark. A run too short for that keeps at least its last
+    // 20 % before the mark (steadyFrames says how many frames the figures rest on).
     const total = arrivals.length;
+    if (total < 10) throw new Error(`only ${total} tracked frames arrived; see the broker's log: ${broker.stderr().slice(-1000)}`);
     const warm = Math.max(...cameras.map((c) => firstArrival.get(c) ?? Infinity)) + WARMUP_MS;
-    let from = Math.floor(total * 0.1);
-    while (from < total && arrivals[from]! < warm) from += 1;
     const to = Math.floor(total * 0.9);
-    if (to - from < total * 0.2) from = Math.floor(total * 0.1); // too short a run to skip the warm-up
+    let from = Math.floor(total * 0.1);
+    while (from < to && arrivals[from]! < warm) from += 1;
+    from = Math.min(from, Math.floor(total * 0.7));
     const span = (arrivals[to]! - arrivals[from]!) / 1000;
     const steady = latencies.slice(from, to);
     const stage = (k: number) => round(median(stages.slice(from, to).map((s) => s[k]!)));
@@ -149,6 +157,7 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
       spec,
       partitions,
       fps: Math.round((to - from) / span),
+      steadyFrames: to - from,
       p50: round(percentile(steady, 50)),
       p95: round(percentile(steady, 95)),
       p99: round(percentile(steady, 99)),

@@ -97,6 +97,7 @@ const rows = results.map((r) => ({
   batch: r.spec.batch,
   frames: r.spec.frames * r.spec.cameras,
   fps: r.fps,
+  steady: r.steadyFrames,
   p50: r.p50,
   p95: r.p95,
   p99: r.p99,

@@ -21,7 +21,10 @@ export interface LineChart {
   series: Series[];
   /** Log2 x axis with a tick at each of these values (windows 1, 4, 16, 64 …); linear otherwise. */
   xLog2Ticks?: number[];
+  /** Reference lines (targets, ceilings), labelled on the plot. */
   references?: ReferenceLine[];
+  /** Top of the y axis (default: the highest point); lines above it are clipped. */
+  yMax?: number;
   width?: number;
   height?: number;
 }
@@ -33,7 +36,7 @@ const LEGEND_ROW = 20;
 
 export function lineChartSvg(c: LineChart): string {
   const width = c.width ?? 860;
-  const legendRows = c.series.length + (c.references?.length ?? 0);
+  const legendRows = c.series.length;
   const plotHeight = (c.height ?? 480) - MARGIN.top - MARGIN.bottom;
   const height = MARGIN.top + plotHeight + MARGIN.bottom + legendRows * LEGEND_ROW + 8;
   const plotWidth = width - MARGIN.left - MARGIN.right;
@@ -43,7 +46,7 @@ export function lineChartSvg(c: LineChart): string {
   const tx = c.xLog2Ticks ? (x: number) => Math.log2(x) : (x: number) => x;
   const xTicks = c.xLog2Ticks ?? niceTicks(0, Math.max(...xs, 1));
   const [x0, x1] = [Math.min(...xTicks.map(tx)), Math.max(...xTicks.map(tx))];
-  const yTicks = niceTicks(0, Math.max(...ys, 1));
+  const yTicks = niceTicks(0, c.yMax ?? Math.max(...ys, 1));
   const yMax = yTicks.at(-1)!;
   const px = (x: number) => MARGIN.left + ((tx(x) - x0) / (x1 - x0 || 1)) * plotWidth;
   const py = (y: number) => MARGIN.top + plotHeight - (y / yMax) * plotHeight;
@@ -52,6 +55,7 @@ export function lineChartSvg(c: LineChart): string {
   const text = (x: number, y: number, s: string, attrs = '') =>
     out.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="${FONT}" ${attrs}>${escape(s)}</text>`);
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  out.push(`<clipPath id="plot"><rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotWidth}" height="${plotHeight}"/></clipPath>`);
   text(width / 2, 26, c.title, 'font-size="18" font-weight="bold" text-anchor="middle"');
   if (c.subtitle) text(width / 2, 46, c.subtitle, 'font-size="12" fill="#555" text-anchor="middle"');
   for (const t of yTicks) {
@@ -74,15 +78,16 @@ export function lineChartSvg(c: LineChart): string {
     legendY += LEGEND_ROW;
   };
   for (const r of c.references ?? []) {
-    out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${py(r.y)}" y2="${py(r.y)}" stroke="#888" stroke-width="1.5" stroke-dasharray="2 4"/>`);
-    legend('#888', 'stroke-dasharray="2 4"', r.label);
+    if (r.y > yMax) continue;
+    out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${py(r.y)}" y2="${py(r.y)}" stroke="#777" stroke-width="1.5" stroke-dasharray="2 4"/>`);
+    text(MARGIN.left + plotWidth - 6, py(r.y) - 5, r.label, 'font-size="12" fill="#555" text-anchor="end"');
   }
   c.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const dash = s.dashed ? 'stroke-dasharray="8 5"' : '';
     const pts = [...s.points].sort((a, b) => a[0] - b[0]).filter((p) => Number.isFinite(p[1]));
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2.5" ${dash} points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ')}"/>`);
-    if (!s.dashed) for (const p of pts) out.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="4" fill="${color}"/>`);
+    out.push(`<polyline clip-path="url(#plot)" fill="none" stroke="${color}" stroke-width="2.5" ${dash} points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ')}"/>`);
+    if (!s.dashed) for (const p of pts.filter((q) => q[1] <= yMax)) out.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="4" fill="${color}"/>`);
     legend(color, dash, s.name);
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">\n${out.join('\n')}\n</svg>\n`;
