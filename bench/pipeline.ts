@@ -9,7 +9,7 @@
 // Env (defaults in brackets): BENCH_WINDOWS [1,16,64], BENCH_BATCHES [1,8], BENCH_LATENCIES [0,50],
 // BENCH_CAMERAS [2], BENCH_FRAMES [6000 per run], BENCH_SECONDS [8: caps a slow run's frames at
 // its ideal rate × this], BENCH_LOAD_CAMERAS [8], BENCH_LOAD_FPS [10,30,60], BENCH_LOAD_SECONDS [12],
-// BENCH_LOAD_WINDOW [64], BENCH_KAFKA_LIMIT [1; 0 skips it].
+// BENCH_LOAD_WINDOW [64], BENCH_LOAD_BATCH [1], BENCH_KAFKA_LIMIT [1; 0 skips it].
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +34,7 @@ const LOAD_CAMERAS = num('BENCH_LOAD_CAMERAS', 8);
 const LOAD_FPS = list('BENCH_LOAD_FPS', '10,30,60');
 const LOAD_SECONDS = num('BENCH_LOAD_SECONDS', 12);
 const LOAD_WINDOW = num('BENCH_LOAD_WINDOW', 64);
+const LOAD_BATCH = num('BENCH_LOAD_BATCH', 1);
 const KAFKA_LIMIT = process.env.BENCH_KAFKA_LIMIT !== '0';
 const log = (line: string) => jsonOnly || console.error(line);
 
@@ -50,7 +51,7 @@ for (const latencyMs of LATENCIES) {
   }
 }
 for (const fps of LOAD_FPS) {
-  specs.push({ scenario: 'load', cameras: LOAD_CAMERAS, fps, frames: Math.round(fps * LOAD_SECONDS), latencyMs: 0, window: LOAD_WINDOW, batch: 1 });
+  specs.push({ scenario: 'load', cameras: LOAD_CAMERAS, fps, frames: Math.round(fps * LOAD_SECONDS), latencyMs: 0, window: LOAD_WINDOW, batch: LOAD_BATCH });
 }
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'vsp-bench-pipeline-'));

@@ -21,22 +21,25 @@ export interface LineChart {
   series: Series[];
   /** Log2 x axis with a tick at each of these values (windows 1, 4, 16, 64 …); linear otherwise. */
   xLog2Ticks?: number[];
-  /** Reference lines (targets, ceilings), labelled on the plot. */
+  /** Horizontal reference lines (targets, ceilings). */
   references?: ReferenceLine[];
   /** Top of the y axis (default: the highest point); lines above it are clipped. */
   yMax?: number;
+  /** Log10 y axis, for values spanning decades (latencies from ms to s). */
+  yLog10?: boolean;
   width?: number;
   height?: number;
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+const REFERENCE_DASHES = ['2 3', '12 4', '6 3 1 3'];
 const FONT = 'DejaVu Sans, Arial, sans-serif';
 const MARGIN = { left: 80, right: 24, top: 64, bottom: 64 };
 const LEGEND_ROW = 20;
 
 export function lineChartSvg(c: LineChart): string {
   const width = c.width ?? 860;
-  const legendRows = c.series.length;
+  const legendRows = c.series.length + (c.references?.length ?? 0);
   const plotHeight = (c.height ?? 480) - MARGIN.top - MARGIN.bottom;
   const height = MARGIN.top + plotHeight + MARGIN.bottom + legendRows * LEGEND_ROW + 8;
   const plotWidth = width - MARGIN.left - MARGIN.right;
@@ -46,10 +49,13 @@ export function lineChartSvg(c: LineChart): string {
   const tx = c.xLog2Ticks ? (x: number) => Math.log2(x) : (x: number) => x;
   const xTicks = c.xLog2Ticks ?? niceTicks(0, Math.max(...xs, 1));
   const [x0, x1] = [Math.min(...xTicks.map(tx)), Math.max(...xTicks.map(tx))];
-  const yTicks = niceTicks(0, c.yMax ?? Math.max(...ys, 1));
+  const yTop = c.yMax ?? Math.max(...ys, 1);
+  const yTicks = c.yLog10 ? logTicks(Math.min(...ys.filter((y) => y > 0)), yTop) : niceTicks(0, yTop);
   const yMax = yTicks.at(-1)!;
+  const ty = c.yLog10 ? (y: number) => Math.log10(Math.max(y, yTicks[0]!)) : (y: number) => y;
+  const [y0, y1] = [ty(yTicks[0]!), ty(yMax)];
   const px = (x: number) => MARGIN.left + ((tx(x) - x0) / (x1 - x0 || 1)) * plotWidth;
-  const py = (y: number) => MARGIN.top + plotHeight - (y / yMax) * plotHeight;
+  const py = (y: number) => MARGIN.top + plotHeight - ((ty(y) - y0) / (y1 - y0 || 1)) * plotHeight;
 
   const out: string[] = [];
   const text = (x: number, y: number, s: string, attrs = '') =>
@@ -77,11 +83,12 @@ export function lineChartSvg(c: LineChart): string {
     text(MARGIN.left + 40, legendY + 4, label, 'font-size="13"');
     legendY += LEGEND_ROW;
   };
-  for (const r of c.references ?? []) {
-    if (r.y > yMax) continue;
-    out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${py(r.y)}" y2="${py(r.y)}" stroke="#777" stroke-width="1.5" stroke-dasharray="2 4"/>`);
-    text(MARGIN.left + plotWidth - 6, py(r.y) - 5, r.label, 'font-size="12" fill="#555" text-anchor="end"');
-  }
+  // Reference lines: thin, grey, each its own dash pattern, named in the legend.
+  (c.references ?? []).filter((r) => r.y <= yMax).forEach((r, i) => {
+    const dash = `stroke-dasharray="${REFERENCE_DASHES[i % REFERENCE_DASHES.length]}"`;
+    out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${py(r.y)}" y2="${py(r.y)}" stroke="#666" stroke-width="1.5" ${dash}/>`);
+    legend('#666', dash, r.label);
+  });
   c.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
     const dash = s.dashed ? 'stroke-dasharray="8 5"' : '';
@@ -104,6 +111,17 @@ export function niceTicks(lo: number, hi: number): number[] {
     if (t >= hi) break;
   }
   return ticks;
+}
+
+/** The 1, 2, 5 × 10^n values from the largest at or below lo to the first at or above hi. */
+export function logTicks(lo: number, hi: number): number[] {
+  const all: number[] = [];
+  for (let e = Math.floor(Math.log10(lo)); all.length === 0 || all.at(-1)! < hi; e++) {
+    for (const m of [1, 2, 5]) all.push(Number((m * 10 ** e).toPrecision(12)));
+  }
+  const first = all.filter((t) => t <= lo).at(-1) ?? all[0]!;
+  const last = all.find((t) => t >= hi)!;
+  return all.filter((t) => t >= first && t <= last);
 }
 
 function formatNumber(n: number): string {

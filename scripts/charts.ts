@@ -58,12 +58,12 @@ if (throughput.length > 0) {
     const processor = latency === 0 ? 'null processor' : `replay ${latency} ms`;
     series.push({ name: `pipeline, ${processor}, batch ${batch}`, points: rows.map((r) => [Number(r.window), Number(r.fps)]) });
   }
-  const windows = [...new Set(throughput.map((r) => Number(r.window)))].sort((a, b) => a - b);
+  const broker = bench('broker-window');
+  const windows = [...new Set([...throughput, ...(broker?.rows ?? [])].map((r) => Number(r.window)))].sort((a, b) => a - b);
   const cameras = Number(throughput[0]!.cameras);
   for (const latency of [...new Set(throughput.map((r) => Number(r.latencyMs)))].filter((l) => l > 0)) {
     series.push({ name: `ideal for replay ${latency} ms (window × ${cameras} partitions / ${latency} ms)`, dashed: true, points: windows.map((w) => [w, (w * cameras * 1000) / latency]) });
   }
-  const broker = bench('broker-window');
   if (broker?.rows) {
     series.push({ name: `broker bench: 1 camera from a backlog, replay ${String(broker.latencyMs)} ms, batch 1`, points: broker.rows.map((r) => [Number(r.window), Number(r.fps)]) });
   }
@@ -90,7 +90,8 @@ if (load.length > 0) {
     title: `End-to-end latency vs load (${String(load[0]!.cameras)} cameras, null processor, window ${String(load[0]!.window)})`,
     subtitle: when,
     xLabel: 'offered load (frames/s, all cameras)',
-    yLabel: 'latency capture → tracks consumer (ms)',
+    yLabel: 'latency capture → tracks consumer (ms, log scale)',
+    yLog10: true,
     series: [{ name: 'p50', points: points('p50') }, { name: 'p95', points: points('p95') }, { name: 'p99', points: points('p99') }],
     references: [{ y: 25, label: 'target: p99 ≤ 25 ms at 8 × 30 fps' }],
   }));

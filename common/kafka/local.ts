@@ -222,7 +222,11 @@ async function formattedClusterId(logDirs: string): Promise<string | undefined> 
 
 function clusterId(): string {
   // KRaft cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters).
-  return randomBytes(16).toString('base64url');
+  // One starting with '-' would be read as an option by kafka-storage, so draw again.
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 async function tail(file: string): Promise<string> {
