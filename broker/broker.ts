@@ -142,6 +142,8 @@ export class Broker {
       this.states.delete(partition);
       this.revoking.set(partition, state.sink.abandon());
     }
+    // A pause outlives the rebalance in kafkajs, but the state that would resume it is gone.
+    if (assigned.size > 0) this.consumer.resume([{ topic: this.o.topics.frames, partitions: [...assigned] }]);
   }
 
   private async drain(state: PartitionState): Promise<void> {
