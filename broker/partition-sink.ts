@@ -43,6 +43,7 @@ export class PartitionSink {
   private lastCommitAt = Date.now();
   private wake?: () => void;
   private stopped = false;
+  private abandoned = false;
   private readonly loop: Promise<void>;
   /** Input offset (exclusive) up to which outputs and state are committed. */
   committed?: string;
@@ -63,8 +64,13 @@ export class PartitionSink {
     await this.loop;
   }
 
-  /** Stops at once: what was not sent is discarded (it will be re-read by the next owner). */
+  /**
+   * Stops at once: what was not sent is discarded (the next owner re-reads it), and nothing more
+   * is committed — the trackers have moved past the last send, so a snapshot now would claim
+   * frames whose outputs were never written.
+   */
   async abandon(): Promise<void> {
+    this.abandoned = true;
     this.pending = [];
     await this.close();
   }
@@ -73,6 +79,7 @@ export class PartitionSink {
     try {
       for (;;) {
         await this.waitForWork();
+        if (this.abandoned) return;
         if (this.pending.length === 0 && this.sinceCommit === 0 && this.stopped) return;
         if (this.o.exactlyOnce) await this.transact();
         else await this.sendThenMaybeCommit();
