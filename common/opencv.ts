@@ -18,6 +18,10 @@ export function loadOpenCv(): Promise<OpenCv> {
 async function importOpenCv(): Promise<OpenCv> {
   // Without this the binding looks for an OpenCV it compiled itself, and throws finding none.
   process.env.OPENCV4NODEJS_DISABLE_AUTOBUILD ??= '1';
+  // Its Mat allocator reports memory to V8 from whichever thread allocates (the *Async methods'
+  // pool, OpenCV's own threads), which aborts Node 20 in the garbage collector ("Check failed:
+  // marking_done_"; UrielCh/opencv4nodejs#134, #148). OpenCV's own allocator has no such call.
+  process.env.OPENCV4NODEJS_DISABLE_EXTERNAL_MEM_TRACKING ??= '1';
   try {
     // Its build helper logs its configuration search on stdout, which carries vsp's own output.
     (await import('@u4/opencv-build')).Log.silence = true;

@@ -2,9 +2,9 @@
 // 64x128 window trained on INRIA pedestrians). No model file and CPU only; it finds upright,
 // unoccluded people and misses small, partly hidden or sitting ones (see docs/opencv.md).
 import sharp from 'sharp';
-import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
-import { loadOpenCv, type OpenCv } from '../common/opencv.js';
 import type { Box } from '../common/boxes.js';
+import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
+import { loadOpenCv } from '../common/opencv.js';
 import type { Detection, Detector, FrameDetections } from './detector.js';
 
 /** How the frames are searched; docs/opencv.md explains each choice. */
@@ -38,6 +38,32 @@ export async function createOpenCvHogDetector(): Promise<Detector> {
   const cv = await loadOpenCv();
   const hog = new cv.HOGDescriptor();
   hog.setSVMDetector(cv.HOGDescriptor.getDefaultPeopleDetector());
+  const p = HOG_PARAMS;
+  const winStride = new cv.Size(p.winStride, p.winStride);
+  const padding = new cv.Size(p.padding, p.padding);
+
+  const detectOne = async (frame: Frame__Output): Promise<FrameDetections> => {
+    const decoded = await decodeEnlarged(frame).catch((err: unknown) => new Error(`cannot decode image: ${err instanceof Error ? err.message : String(err)}`));
+    if (decoded instanceof Error) return { error: decoded.message };
+    const { data, width, height, sourceWidth, sourceHeight } = decoded;
+    // Channel order does not matter to HOG: it takes the strongest gradient over the channels.
+    const image = new cv.Mat(data, height, width, cv.CV_8UC3);
+    // On libuv's thread pool: a frame takes a fraction of a second, the event loop stays free.
+    const { foundLocations, foundWeights } = await hog.detectMultiScaleAsync(image, p.hitThreshold, winStride, padding, p.scale, p.groupThreshold, false);
+    const [sx, sy] = [sourceWidth / width, sourceHeight / height];
+    const boxes = foundLocations.map((r, i) => ({
+      x1: clamp((r.x + r.width * BODY.x) * sx, sourceWidth),
+      y1: clamp((r.y + r.height * BODY.y) * sy, sourceHeight),
+      x2: clamp((r.x + r.width * (1 - BODY.x)) * sx, sourceWidth),
+      y2: clamp((r.y + r.height * (1 - BODY.y)) * sy, sourceHeight),
+      // SVM margins are unbounded; the logistic maps them into [0, 1] (margin 0 → 0.5).
+      score: 1 / (1 + Math.exp(-(foundWeights[i] ?? 0))),
+      classId: 0,
+      label: 'person',
+    }));
+    return { detections: suppressOverlaps(boxes.filter((b) => b.x2 > b.x1 && b.y2 > b.y1), p.maxOverlap) };
+  };
+
   const { major, minor, revision } = cv.version;
   return {
     info: {
@@ -48,34 +74,9 @@ export async function createOpenCvHogDetector(): Promise<Detector> {
       inputHeight: 0,
       maxBatch: 4,
     },
-    detect: (frames: Frame__Output[]) => Promise.all(frames.map((f) => detectOne(cv, hog, f))),
+    detect: (frames: Frame__Output[]) => Promise.all(frames.map(detectOne)),
     close: async () => {},
   };
-}
-
-async function detectOne(cv: OpenCv, hog: InstanceType<OpenCv['HOGDescriptor']>, frame: Frame__Output): Promise<FrameDetections> {
-  const decoded = await decodeEnlarged(frame).catch((err: unknown) => new Error(`cannot decode image: ${err instanceof Error ? err.message : String(err)}`));
-  if (decoded instanceof Error) return { error: decoded.message };
-  const { data, width, height, sourceWidth, sourceHeight } = decoded;
-  const p = HOG_PARAMS;
-  // Channel order does not matter to HOG: it takes the strongest gradient over the channels.
-  const image = new cv.Mat(data, height, width, cv.CV_8UC3);
-  const { foundLocations, foundWeights } = await hog.detectMultiScaleAsync(
-    image, p.hitThreshold, new cv.Size(p.winStride, p.winStride), new cv.Size(p.padding, p.padding), p.scale, p.groupThreshold, false,
-  );
-  const sx = sourceWidth / width;
-  const sy = sourceHeight / height;
-  const boxes = foundLocations.map((r, i) => ({
-    x1: clamp((r.x + r.width * BODY.x) * sx, sourceWidth),
-    y1: clamp((r.y + r.height * BODY.y) * sy, sourceHeight),
-    x2: clamp((r.x + r.width * (1 - BODY.x)) * sx, sourceWidth),
-    y2: clamp((r.y + r.height * (1 - BODY.y)) * sy, sourceHeight),
-    // SVM margins are unbounded; the logistic maps them into [0, 1] (margin 0 → 0.5).
-    score: 1 / (1 + Math.exp(-(foundWeights[i] ?? 0))),
-    classId: 0,
-    label: 'person',
-  }));
-  return { detections: suppressOverlaps(boxes.filter((b) => b.x2 > b.x1 && b.y2 > b.y1), p.maxOverlap) };
 }
 
 /** Greedy, strongest first: keeps a box unless it and a kept one overlap by more than `max` of the smaller. */
