@@ -87,6 +87,7 @@ function memorySource(jpegs: Buffer[]): FrameSource {
   return {
     description: 'memory',
     live: false,
+    paced: false,
     async *frames() {
       for (;;) for (const image of jpegs) yield { image, ...jpegSize(image) };
     },

@@ -101,7 +101,8 @@ export class Broker {
       sessionTimeout: 10000,
       heartbeatInterval: 1000,
       maxBytesPerPartition: 8 * 1024 * 1024,
-      maxWaitTimeInMs: 10,
+      // A fetch returns as soon as any partition has data; this only bounds idle polling.
+      maxWaitTimeInMs: 100,
     });
     this.producer = createProducer(o.kafka, { idempotent: true, maxInFlightRequests: 1 });
     this.stateReader = new TrackerStateReader(o.kafka, o.topics.trackerState, o.group, o.log);

@@ -57,8 +57,8 @@ interface Pending {
 
 const SEND_MAX_MESSAGES = 500;
 const SEND_MAX_BYTES = 4 * 1024 * 1024;
-// Files and image folders have no latency to keep: fuller batches about halve the CPU kafkajs
-// spends per frame. Cameras send each frame at once.
+// Unpaced files and image folders have no latency to keep: fuller batches about halve the CPU
+// kafkajs spends per frame. Paced sources (cameras, --realtime) send each frame at once.
 const FILE_LINGER_MS = 10;
 // Resending while Kafka is away; each attempt itself takes kafkajs a few seconds to give up.
 const RESEND_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 2000 };
@@ -162,7 +162,7 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
 
   const send = (async () => {
     for (;;) {
-      const batch = await buffer.takeUpTo(SEND_MAX_MESSAGES, SEND_MAX_BYTES, o.source.live ? 0 : FILE_LINGER_MS);
+      const batch = await buffer.takeUpTo(SEND_MAX_MESSAGES, SEND_MAX_BYTES, o.source.paced ? 0 : FILE_LINGER_MS);
       if (batch.length === 0) return;
       await deliver(batch.map((p) => p.message));
       result.published += batch.length;

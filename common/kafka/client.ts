@@ -2,6 +2,7 @@
 // behind this seam lets another client replace it).
 import { Kafka, logLevel, Partitioners, type LogEntry, type Producer, type ProducerConfig, type RetryOptions } from 'kafkajs';
 import type { Logger } from '../log.js';
+import './request-queue-fix.js';
 
 const RETRIED = /Connection error|ECONNREFUSED|Failed to connect|coordinator is (not available|loading)|not the correct coordinator|leader/i;
 

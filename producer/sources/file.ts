@@ -63,6 +63,7 @@ export function fileSource(path: string, o: SourceOptions): FrameSource {
   return {
     description,
     live: false,
+    paced: o.realtime === true,
     async *frames(signal): AsyncGenerator<SourceFrame> {
       const times = new ShowinfoTimes();
       const proc = new JpegProcess('ffmpeg', fileArgs(path, o.loop ?? false), {

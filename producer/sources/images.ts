@@ -34,6 +34,7 @@ export function imagesSource(dir: string, o: SourceOptions): FrameSource {
   return {
     description,
     live: false,
+    paced: o.realtime === true,
     async *frames(signal): AsyncGenerator<SourceFrame> {
       let files: string[];
       try {

@@ -45,6 +45,7 @@ export function motBlankSource(file: string) {
   return {
     description: `mot:${file}`,
     live: false as const,
+    paced: false as const,
     /** Frames 1..last frame number in the file; ends quietly when `signal` aborts. */
     async *frames(signal: AbortSignal): AsyncIterable<{ image: Buffer; width: number; height: number }> {
       const last = lastMotFrame(await readFile(file, 'utf8'), file);

@@ -15,6 +15,7 @@ export function networkSource(url: string, o: SourceOptions): FrameSource {
   return {
     description,
     live: true,
+    paced: true,
     frames: (signal) =>
       liveFrames({ description, log: o.log, fps: o.fps, prepare: async () => ({ command: 'ffmpeg', args }) }, signal),
   };

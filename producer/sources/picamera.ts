@@ -39,6 +39,7 @@ export function picameraSource(description: string, mode: CaptureMode, o: Source
   return {
     description,
     live: true,
+    paced: true,
     frames: (signal) =>
       liveFrames(
         {

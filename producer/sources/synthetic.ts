@@ -41,6 +41,7 @@ export function syntheticSource(spec: SyntheticSpec) {
   return {
     description: `synthetic:${width}x${height} seed=${seed}`,
     live: false as const,
+    paced: interval > 0,
     /** Frames 1, 2, …; ends quietly when `signal` aborts. */
     async *frames(signal: AbortSignal): AsyncIterable<{ image: Buffer; width: number; height: number }> {
       let due = performance.now();

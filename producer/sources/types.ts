@@ -16,6 +16,8 @@ export interface FrameSource {
   readonly description: string;
   /** Cameras and streams are live (frames come whether or not anyone takes them); files and images wait. */
   readonly live: boolean;
+  /** Frames come at a set rate (live sources, --realtime files, a synthetic --fps): each is sent as it comes, not batched. */
+  readonly paced: boolean;
   /** Ends when the source ends (a file without loop) or the signal aborts; throws on a fatal error. */
   frames(signal: AbortSignal): AsyncIterable<SourceFrame>;
 }

@@ -67,6 +67,7 @@ export function v4l2Source(description: string, device: string, mode: CaptureMod
   return {
     description,
     live: true,
+    paced: true,
     frames: (signal) =>
       liveFrames(
         {
