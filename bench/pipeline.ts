@@ -9,7 +9,8 @@
 // Env (defaults in brackets): BENCH_WINDOWS [1,16,64], BENCH_BATCHES [1,8], BENCH_LATENCIES [0,50],
 // BENCH_CAMERAS [2], BENCH_FRAMES [6000 per run], BENCH_SECONDS [8: caps a slow run's frames at
 // its ideal rate × this], BENCH_LOAD_CAMERAS [8], BENCH_LOAD_FPS [10,30,60], BENCH_LOAD_SECONDS [12],
-// BENCH_LOAD_WINDOW [64], BENCH_LOAD_BATCH [1], BENCH_KAFKA_LIMIT [1; 0 skips it].
+// BENCH_LOAD_WINDOW [64], BENCH_LOAD_BATCH [1], BENCH_KAFKA_LIMIT [1; 0 skips it], BENCH_WARMUP_FRAMES
+// [12000: an unrecorded run first; 0 skips it].
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,7 @@ const LOAD_SECONDS = num('BENCH_LOAD_SECONDS', 12);
 const LOAD_WINDOW = num('BENCH_LOAD_WINDOW', 64);
 const LOAD_BATCH = num('BENCH_LOAD_BATCH', 1);
 const KAFKA_LIMIT = process.env.BENCH_KAFKA_LIMIT !== '0';
+const WARMUP_FRAMES = num('BENCH_WARMUP_FRAMES', 12000);
 const log = (line: string) => jsonOnly || console.error(line);
 
 const specs: RunSpec[] = [];
@@ -71,6 +73,12 @@ let recordBytes = 0;
 try {
   const kafka = await startKafka({ port: await freePort(), controllerPort: await freePort(), dataDir: kafkaDir, log });
   const ctx = { bootstrap: kafka.bootstrap, kafkaPid: kafka.pid, work, framesDir: async (c: string) => (await render(c)).dir, log };
+  if (WARMUP_FRAMES > 0) {
+    // Kafka's JVM spends its first minutes compiling its hot paths (C2 took half its CPU 30 s after
+    // start here): a run that is not recorded gets that out of the measured ones.
+    log(`warm-up: ${WARMUP_FRAMES} frames, not recorded`);
+    await runPipeline(ctx, { scenario: 'throughput', cameras: CAMERAS, fps: 0, frames: Math.ceil(WARMUP_FRAMES / CAMERAS), latencyMs: 0, window: 64, batch: 8 }, 'warmup');
+  }
   for (const [i, spec] of specs.entries()) {
     const r = await runPipeline(ctx, spec, `r${i}`);
     results.push(r);

@@ -12,6 +12,7 @@ import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
 import type { TrackedFrame } from '../common/gen/vsp/v1/TrackedFrame.js';
 import type { Status } from '../common/gen/vsp/v1/Status.js';
 import { ReorderWindow } from './reorder-window.js';
+import { OutputBatcher } from './output-batcher.js';
 import { PartitionSink } from './partition-sink.js';
 import { TrackerStateReader, snapshotKey, type CameraState, type PartitionSnapshot } from './state-store.js';
 import type { PoolOutcome, ProcessorPool } from './processor-pool.js';
@@ -87,6 +88,7 @@ class PartitionState {
 export class Broker {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  private readonly output: OutputBatcher;
   private readonly txnProducers = new Map<number, Producer>();
   private readonly states = new Map<number, PartitionState>();
   private readonly revoking = new Map<number, Promise<void>>();
@@ -105,6 +107,7 @@ export class Broker {
       maxWaitTimeInMs: 100,
     });
     this.producer = createProducer(o.kafka, { idempotent: true, maxInFlightRequests: 1 });
+    this.output = new OutputBatcher(this.producer);
     this.stateReader = new TrackerStateReader(o.kafka, o.topics.trackerState, o.group, o.log);
   }
 
@@ -214,6 +217,7 @@ export class Broker {
     state.sink = new PartitionSink({
       exactlyOnce: this.o.exactlyOnce,
       producer,
+      send: (topicMessages) => this.output.send(topicMessages),
       group: this.o.group,
       inputTopic: this.o.topics.frames,
       partition,
@@ -273,6 +277,12 @@ export class Broker {
         state.cameras.set(camera, { sort: Sort.restore(cam.sort), lastSeq: cam.lastSeq });
       }
       state.skipBelow = BigInt(snap.nextOffset);
+      if (state.skipBelow > BigInt(offset)) {
+        // at-least-once: the previous owner stopped between writing this snapshot (its outputs
+        // acknowledged) and committing the offset. Commit it now: the skipped frames never reach
+        // the sink, so nothing else would, and a partition with no new frames would show lag forever.
+        await this.consumer.commitOffsets([{ topic: this.o.topics.frames, partition: state.partition, offset: snap.nextOffset }]);
+      }
       this.o.log.info({ partition: state.partition, committed: offset, snapshot: snap.nextOffset, cameras: state.cameras.size }, 'tracker state restored');
     } finally {
       await admin.disconnect();

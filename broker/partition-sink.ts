@@ -7,6 +7,7 @@
 //     the consumed offset (a transactional producer per input partition fences zombies).
 import type { Message, Producer, TopicMessages } from 'kafkajs';
 import type { Logger } from '../common/log.js';
+import { mergeByTopic } from './output-batcher.js';
 import { encodeSnapshot, type PartitionSnapshot } from './state-store.js';
 
 export interface SinkRecord {
@@ -18,7 +19,10 @@ export interface SinkRecord {
 
 export interface SinkOptions {
   exactlyOnce: boolean;
+  /** exactly-once: this partition's transactional producer. */
   producer: Producer;
+  /** at-least-once: sends and resolves once Kafka acknowledged (acks=all), e.g. OutputBatcher.send. */
+  send: (topicMessages: TopicMessages[]) => Promise<void>;
   group: string;
   inputTopic: string;
   partition: number;
@@ -121,15 +125,9 @@ export class PartitionSink {
   private take(): { batch: TopicMessages[]; nextOffset: string; count: number } {
     const records = this.pending;
     this.pending = [];
-    const byTopic = new Map<string, Message[]>();
-    for (const r of records) {
-      const list = byTopic.get(r.topic) ?? [];
-      list.push(r.message);
-      byTopic.set(r.topic, list);
-    }
     const last = records[records.length - 1]!;
     return {
-      batch: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      batch: mergeByTopic(records.map((r) => ({ topic: r.topic, messages: [r.message] }))),
       nextOffset: (BigInt(last.offset) + 1n).toString(),
       count: records.length,
     };
@@ -147,7 +145,7 @@ export class PartitionSink {
       const { batch, nextOffset, count } = this.take();
       // A snapshot must match exactly the records taken, so it is captured now, before the send.
       const state = this.commitDue(count) ? this.stateMessage(nextOffset) : undefined;
-      await this.o.producer.sendBatch({ topicMessages: batch, acks: -1 });
+      await this.o.send(batch);
       this.sinceCommit += count;
       this.lastSent = nextOffset;
       if (state) await this.commit(state, nextOffset);
@@ -158,7 +156,7 @@ export class PartitionSink {
   }
 
   private async commit(state: TopicMessages, nextOffset: string): Promise<void> {
-    await this.o.producer.sendBatch({ topicMessages: [state], acks: -1 });
+    await this.o.send([state]);
     try {
       await this.o.commitOffset(nextOffset);
     } catch (err) {

@@ -75,7 +75,7 @@ export async function startKafka(o: LocalKafkaOptions): Promise<RunningKafka> {
   await writeFile(props, serverProperties(o, logDirs));
   await writeFile(path.join(dataDir, 'log4j.properties'), LOG4J);
   const classpath = `${libs}/*`;
-  const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseSerialGC',
+  const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
     `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${dataDir}`, '-cp', classpath];
 
   // A data dir formatted before keeps its cluster id: format refuses any other, even with --ignore-formatted.
