@@ -6,9 +6,9 @@
 //   load: BENCH_LOAD_CAMERAS cameras each paced at each of BENCH_LOAD_FPS, for latency vs load.
 // Then Kafka alone (bench/kafka-perf.ts) on the same record size and count as the fastest null
 // run, so the pipeline's share of Kafka's own ceiling is measured in the same run.
-// Env (defaults in brackets): BENCH_WINDOWS [1,16,64], BENCH_BATCHES [1,8], BENCH_LATENCIES [0,50],
+// Env (defaults in brackets): BENCH_WINDOWS [1,16,64], BENCH_BATCHES [1,8,32], BENCH_LATENCIES [0,50],
 // BENCH_CAMERAS [2], BENCH_FRAMES [6000 per run], BENCH_SECONDS [8: caps a slow run's frames at
-// its ideal rate × this], BENCH_LOAD_CAMERAS [8], BENCH_LOAD_FPS [10,30,60], BENCH_LOAD_SECONDS [12],
+// its ideal rate × this], BENCH_LOAD_CAMERAS [8], BENCH_LOAD_FPS [10,20,30], BENCH_LOAD_SECONDS [30],
 // BENCH_LOAD_WINDOW [64], BENCH_LOAD_BATCH [1], BENCH_KAFKA_LIMIT [1; 0 skips it], BENCH_WARMUP_FRAMES
 // [12000: an unrecorded run first; 0 skips it].
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,14 +26,14 @@ const jsonOnly = process.argv.includes('--json');
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').filter((x) => x.trim() !== '').map(Number);
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const WINDOWS = list('BENCH_WINDOWS', '1,16,64');
-const BATCHES = list('BENCH_BATCHES', '1,8');
+const BATCHES = list('BENCH_BATCHES', '1,8,32');
 const LATENCIES = list('BENCH_LATENCIES', '0,50');
 const CAMERAS = num('BENCH_CAMERAS', 2);
 const FRAMES = num('BENCH_FRAMES', 6000);
 const SECONDS = num('BENCH_SECONDS', 8);
 const LOAD_CAMERAS = num('BENCH_LOAD_CAMERAS', 8);
-const LOAD_FPS = list('BENCH_LOAD_FPS', '10,30,60');
-const LOAD_SECONDS = num('BENCH_LOAD_SECONDS', 12);
+const LOAD_FPS = list('BENCH_LOAD_FPS', '10,20,30');
+const LOAD_SECONDS = num('BENCH_LOAD_SECONDS', 30);
 const LOAD_WINDOW = num('BENCH_LOAD_WINDOW', 64);
 const LOAD_BATCH = num('BENCH_LOAD_BATCH', 1);
 const KAFKA_LIMIT = process.env.BENCH_KAFKA_LIMIT !== '0';

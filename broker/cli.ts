@@ -14,7 +14,7 @@ interface BrokerCliOptions extends KafkaOptions {
   batch: number;
   exactlyOnce: boolean;
   commitEvery: number;
-  commitIntervalMs: number;
+  commitIntervalMs?: number;
   from: string;
   onFailure: FailurePolicy;
   maxRetries: number;
@@ -36,7 +36,7 @@ export function brokerCommand(): Command {
       .addOption(new Option('--batch <n>', 'frames per processor call').argParser(positiveInt).default(1))
       .option('--exactly-once', 'outputs, tracker state and offsets committed in one Kafka transaction', false)
       .addOption(new Option('--commit-every <n>', 'commit after this many frames of a partition').argParser(positiveInt).default(100))
-      .addOption(new Option('--commit-interval-ms <ms>', '... or after this long').argParser(positiveInt).default(200))
+      .addOption(new Option('--commit-interval-ms <ms>', '... or after this long (default: 1000; with --exactly-once 200, as it delays the tracks)').argParser(positiveInt))
       .option('--from <where>', 'where a group with no commits starts: earliest | latest | ISO time', 'earliest')
       .addOption(new Option('--on-failure <policy>', 'when no processor answers: block (wait, Kafka buffers) or skip (mark the frame failed)').choices(['block', 'skip']).default('block'))
       .addOption(new Option('--max-retries <n>', 'skip policy: retries before a frame is marked failed').argParser(nonNegativeInt).default(3))
@@ -69,7 +69,8 @@ export function brokerCommand(): Command {
       batch: o.batch,
       exactlyOnce: o.exactlyOnce,
       commitEvery: o.commitEvery,
-      commitIntervalMs: o.commitIntervalMs,
+      // at-least-once: a commit only bounds what a crash replays; exactly-once: tracks are visible per commit.
+      commitIntervalMs: o.commitIntervalMs ?? (o.exactlyOnce ? 200 : 1000),
       from: parseFrom(o.from),
       sort: { maxAge: o.maxAge, minHits: o.minHits, iouThreshold: o.iou },
       log,
