@@ -47,7 +47,8 @@ try {
       const now = performance.now();
       for (let i = 0; i < batch.messages.length; i++) arrivals.push(now);
     } });
-    const broker = await startBroker([...common, '--processor', processor.address, '--window', String(window), '--group', `bench-${window}`]);
+    // One call per frame (batch 1): enough calls allowed that the window, not the call limit, bounds it.
+    const broker = await startBroker([...common, '--processor', processor.address, '--window', String(window), '--calls-per-processor', String(window), '--group', `bench-${window}`]);
     await waitForGroupDone(kafka.bootstrap, prefix, `bench-${window}`, 600_000);
     while (arrivals.length < frames) await new Promise((r) => setTimeout(r, 20));
     await broker.stop();
