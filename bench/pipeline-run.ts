@@ -129,6 +129,7 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
       const code = await p.exited;
       if (code !== 0) throw new Error(`producer ${cameras[i]} exited ${code}: ${p.stderr().slice(-1000)}`);
     }
+    const producersDoneAt = performance.now();
     const lastSeqs = new Map(cameras.map((c) => [c, spec.frames]));
     let seen = -1;
     let progressAt = Date.now();
@@ -140,19 +141,24 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
     await new Promise((r) => setTimeout(r, 1000));
     cpu.stop();
 
-    // Steady interval: from the 10 % mark, or WARMUP_MS after the last camera's first frame
-    // arrived if later, to the 90 % mark. A run too short for that keeps at least its last
-    // 20 % before the mark (steadyFrames says how many frames the figures rest on). Load runs
-    // start at the 50 % mark: at a few frames a second per process, V8 takes many seconds to
-    // optimise fresh processes' code (15 s into an 80 frames/s run, 30 % of the broker's CPU
-    // was still compilation).
+    // Steady interval: from the 10 % mark (load runs: the 50 % mark, as at a few frames a second
+    // per process V8 takes many seconds to optimise fresh processes' code: 15 s into an 80
+    // frames/s run, 30 % of the broker's CPU was still compilation), or WARMUP_MS after the last
+    // camera's first frame arrived if later, to the 90 % mark. A run too short for that keeps at
+    // least its last 20 % before the mark (steadyFrames says how many frames the figures rest on).
+    // When the producers were still running at its start, it ends with their last frame if that
+    // leaves 20 % of the frames: a pipeline draining a backlog after the producers are gone has
+    // their CPU to itself, which is not sustained throughput.
     const total = arrivals.length;
     if (total < 10) throw new Error(`only ${total} tracked frames arrived; see the broker's log: ${broker.stderr().slice(-1000)}`);
     const warm = Math.max(...cameras.map((c) => firstArrival.get(c) ?? Infinity)) + WARMUP_MS;
-    const to = Math.floor(total * 0.9);
+    let to = Math.floor(total * 0.9);
     let from = Math.floor(total * (spec.scenario === 'load' ? 0.5 : 0.1));
     while (from < to && arrivals[from]! < warm) from += 1;
     from = Math.min(from, Math.floor(total * 0.7));
+    let lastWhileProducing = total - 1;
+    while (lastWhileProducing > 0 && arrivals[lastWhileProducing]! > producersDoneAt) lastWhileProducing -= 1;
+    if (lastWhileProducing < to && lastWhileProducing - from >= total * 0.2) to = lastWhileProducing;
     const span = (arrivals[to]! - arrivals[from]!) / 1000;
     const steady = latencies.slice(from, to);
     const stage = (k: number) => round(median(stages.slice(from, to).map((s) => s[k]!)));

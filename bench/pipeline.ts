@@ -7,7 +7,7 @@
 // Then Kafka alone (bench/kafka-perf.ts) on the same record size and count as the fastest null
 // run, so the pipeline's share of Kafka's own ceiling is measured in the same run.
 // Env (defaults in brackets): BENCH_WINDOWS [1,16,64], BENCH_BATCHES [1,8,32], BENCH_LATENCIES [0,50],
-// BENCH_CAMERAS [2], BENCH_FRAMES [6000 per run], BENCH_SECONDS [8: caps a slow run's frames at
+// BENCH_CAMERAS [2], BENCH_FRAMES [24000 per run], BENCH_SECONDS [8: caps a slow run's frames at
 // its ideal rate × this], BENCH_LOAD_CAMERAS [8], BENCH_LOAD_FPS [10,20,30], BENCH_LOAD_SECONDS [30],
 // BENCH_LOAD_WINDOW [64], BENCH_LOAD_BATCH [1], BENCH_KAFKA_LIMIT [1; 0 skips it], BENCH_WARMUP_FRAMES
 // [12000: an unrecorded run first; 0 skips it].
@@ -29,7 +29,7 @@ const WINDOWS = list('BENCH_WINDOWS', '1,16,64');
 const BATCHES = list('BENCH_BATCHES', '1,8,32');
 const LATENCIES = list('BENCH_LATENCIES', '0,50');
 const CAMERAS = num('BENCH_CAMERAS', 2);
-const FRAMES = num('BENCH_FRAMES', 6000);
+const FRAMES = num('BENCH_FRAMES', 24000);
 const SECONDS = num('BENCH_SECONDS', 8);
 const LOAD_CAMERAS = num('BENCH_LOAD_CAMERAS', 8);
 const LOAD_FPS = list('BENCH_LOAD_FPS', '10,20,30');
