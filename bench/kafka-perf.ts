@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka } from '../common/kafka/client.js';
 import { createTopics } from '../common/kafka/topics.js';
-import { ensureKafkaToolsJars } from './kafka-tools.js';
+import { ensureKafkaToolsJars } from '../common/kafka/jars.js';
 
 const MIB = 1024 * 1024;
 /** The producer settings: acks=all like vsp's producers, and batches of many frames like theirs. */

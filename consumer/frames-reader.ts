@@ -7,6 +7,7 @@ import { FrameCodec } from '../common/proto.js';
 import type { Logger } from '../common/log.js';
 import type { Topics } from '../common/kafka/client.js';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
+import { untilStopped } from './until-stopped.js';
 
 export interface ReadFramesOptions {
   kafka: Kafka;
@@ -47,19 +48,7 @@ export async function readFrames(o: ReadFramesOptions): Promise<{ frames: number
         await o.onFrame(frame);
       },
     });
-    await new Promise<void>((resolve) => {
-      if (o.signal.aborted) return resolve();
-      o.signal.addEventListener('abort', () => resolve(), { once: true });
-      if (o.exitWhenIdleS === undefined) return;
-      const idleMs = o.exitWhenIdleS * 1000;
-      const timer = setInterval(() => {
-        if (Date.now() - lastActivity >= idleMs) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, Math.min(250, idleMs));
-      o.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-    });
+    await untilStopped(o.signal, o.exitWhenIdleS, () => lastActivity);
   } finally {
     await consumer.disconnect();
   }

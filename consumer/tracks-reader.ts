@@ -9,6 +9,7 @@ import { counter, histogram } from '../common/metrics.js';
 import type { Logger } from '../common/log.js';
 import { createProducer, type Topics } from '../common/kafka/client.js';
 import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
+import { untilStopped } from './until-stopped.js';
 
 const consumerMetrics = {
   frames: counter('vsp_consumer_frames_total', 'Tracked frames read', ['camera']),
@@ -67,18 +68,7 @@ export async function readTracks(o: ReadOptions): Promise<{ frames: number; dead
         await o.onFrame(frame);
       },
     });
-    await new Promise<void>((resolve) => {
-      o.signal.addEventListener('abort', () => resolve(), { once: true });
-      if (o.exitWhenIdleS === undefined) return;
-      const idleMs = o.exitWhenIdleS * 1000;
-      const timer = setInterval(() => {
-        if (Date.now() - lastActivity >= idleMs) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, Math.min(250, idleMs));
-      o.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-    });
+    await untilStopped(o.signal, o.exitWhenIdleS, () => lastActivity);
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
