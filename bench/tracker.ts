@@ -11,7 +11,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseMot } from '../common/mot/format.js';
 import { detectionsPerFrame } from '../broker/tracker/mot-track.js';
-import { Sort, type TrackerDetection } from '../broker/tracker/sort.js';
+import { Sort } from '../broker/tracker/sort.js';
+import type { TrackerDetection } from '../broker/tracker/tracker.js';
 
 const WARMUP = 3;
 const RUNS = 7;

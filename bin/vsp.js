@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The `vsp` command: runs the compiled CLI (npm ci / npm run build produce dist/).
-import '../dist/common/cli/main.js';
+import '../dist/cli/main.js';

@@ -16,7 +16,8 @@ import { OutputBatcher } from './output-batcher.js';
 import { PartitionSink } from './partition-sink.js';
 import { TrackerStateReader, snapshotKey, type CameraState, type PartitionSnapshot } from './state-store.js';
 import type { PoolOutcome, ProcessorPool } from './processor-pool.js';
-import { Sort, type SortParams } from './tracker/sort.js';
+import { createTracker, restoreTracker, snapshotTracker, type TrackerSpec } from './tracker/registry.js';
+import type { Tracker } from './tracker/tracker.js';
 import { brokerMetrics } from './metrics.js';
 
 export interface BrokerOptions {
@@ -31,7 +32,7 @@ export interface BrokerOptions {
   commitIntervalMs: number;
   /** Where a group with no committed offset starts: earliest, latest, or a time (ms since epoch). */
   from: 'earliest' | 'latest' | number;
-  sort: SortParams;
+  tracker: TrackerSpec;
   log: Logger;
   /** How long to wait for a partition's last tracker snapshot before starting fresh trackers. */
   restoreTimeoutMs?: number;
@@ -51,7 +52,7 @@ interface SlotItem {
 }
 
 interface CameraTracker {
-  sort: Sort;
+  tracker: Tracker;
   lastSeq: number;
 }
 
@@ -74,14 +75,14 @@ class PartitionState {
   roomWaiters: Array<() => void> = [];
   inFlightCalls = 0;
 
-  constructor(readonly partition: number, capacity: number) {
+  constructor(readonly partition: number, capacity: number, private readonly spec: TrackerSpec) {
     this.window = new ReorderWindow(capacity);
   }
 
   snapshot(nextOffset: string): PartitionSnapshot {
     const cameras: Record<string, CameraState> = {};
-    for (const [id, cam] of this.cameras) cameras[id] = { lastSeq: cam.lastSeq, sort: cam.sort.snapshot() };
-    return { version: 1, nextOffset, cameras };
+    for (const [id, cam] of this.cameras) cameras[id] = { lastSeq: cam.lastSeq, tracker: snapshotTracker(this.spec, cam.tracker) };
+    return { version: 2, nextOffset, cameras };
   }
 }
 
@@ -211,7 +212,7 @@ export class Broker {
   private async openPartition(partition: number): Promise<PartitionState> {
     await this.revoking.get(partition);
     this.revoking.delete(partition);
-    const state = new PartitionState(partition, this.o.window);
+    const state = new PartitionState(partition, this.o.window, this.o.tracker);
     const key = snapshotKey(this.o.group, this.o.topics.frames, partition);
     const producer = this.o.exactlyOnce ? await this.txnProducer(partition) : this.producer;
     state.sink = new PartitionSink({
@@ -274,7 +275,7 @@ export class Broker {
         return;
       }
       for (const [camera, cam] of Object.entries(snap.cameras)) {
-        state.cameras.set(camera, { sort: Sort.restore(cam.sort), lastSeq: cam.lastSeq });
+        state.cameras.set(camera, { tracker: restoreTracker(this.o.tracker, cam.tracker), lastSeq: cam.lastSeq });
       }
       state.skipBelow = BigInt(snap.nextOffset);
       if (state.skipBelow > BigInt(offset)) {
@@ -367,7 +368,7 @@ export class Broker {
       return;
     }
     if (!cam) {
-      cam = { sort: new Sort(this.o.sort), lastSeq: 0 };
+      cam = { tracker: createTracker(this.o.tracker), lastSeq: 0 };
       state.cameras.set(frame.cameraId, cam);
     }
     const step = cam.lastSeq === 0 ? 1 : frame.seq - cam.lastSeq;
@@ -383,7 +384,7 @@ export class Broker {
     }
     const detections = status === 'OK' && result ? result.detections : [];
     const t0 = performance.now();
-    const { tracks, rejected } = cam.sort.update(detections, step);
+    const { tracks, rejected } = cam.tracker.update(detections, step);
     const trackerMs = performance.now() - t0;
     if (rejected.length > 0 && !error) error = rejected.map((x) => `detection ${x.index}: ${x.reason}`).join('; ');
     const tracked: TrackedFrame = {

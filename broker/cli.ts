@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
 import { nonNegativeInt, nonNegativeNumber, parseFrom, positiveInt, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
-import { UsageError } from '../common/cli/run.js';
+import { UsageError } from '../common/errors.js';
 import { createKafka, describeKafkaError, topicNames } from '../common/kafka/client.js';
 import { createLogger } from '../common/log.js';
 import { Broker } from './broker.js';
 import { metricsPortOption, serveMetrics } from '../common/metrics.js';
+import { addTrackerOptions, trackerSpecFromOptions } from './tracker/options.js';
 import { ProcessorPool, type FailurePolicy } from './processor-pool.js';
 
 interface BrokerCliOptions extends KafkaOptions {
@@ -20,14 +21,11 @@ interface BrokerCliOptions extends KafkaOptions {
   maxRetries: number;
   deadlineMs: number;
   callsPerProcessor: number;
-  maxAge: number;
-  minHits: number;
-  iou: number;
   metricsPort?: number;
 }
 
 export function brokerCommand(): Command {
-  return withKafkaOptions(
+  const cmd = withKafkaOptions(
     new Command('broker')
       .description('consume frames, call processors (many in flight), track per camera in frame order, produce tracked frames')
       .requiredOption('--processor <list>', 'processor endpoints HOST:PORT[,...]; legacy://HOST:PORT for servers of the original Detector proto')
@@ -42,11 +40,10 @@ export function brokerCommand(): Command {
       .addOption(new Option('--max-retries <n>', 'skip policy: retries before a frame is marked failed').argParser(nonNegativeInt).default(3))
       .addOption(new Option('--deadline-ms <ms>', 'deadline of one processor call').argParser(positiveInt).default(10000))
       .addOption(new Option('--calls-per-processor <n>', 'calls in flight per processor endpoint').argParser(positiveInt).default(32))
-      .addOption(new Option('--max-age <n>', 'SORT: frames a track survives without a detection').argParser(nonNegativeInt).default(1))
-      .addOption(new Option('--min-hits <n>', 'SORT: detections before a track is output').argParser(nonNegativeInt).default(3))
-      .addOption(new Option('--iou <x>', 'SORT: minimum IoU to associate').argParser(nonNegativeNumber).default(0.3))
       .addOption(metricsPortOption()),
-  ).action(async (o: BrokerCliOptions) => {
+  );
+  return addTrackerOptions(cmd).action(async (o: BrokerCliOptions & Record<string, unknown>) => {
+    const tracker = trackerSpecFromOptions(o);
     const log = createLogger('broker');
     const processors = o.processor.split(',').map((s) => s.trim()).filter(Boolean);
     for (const p of processors) {
@@ -72,7 +69,7 @@ export function brokerCommand(): Command {
       // at-least-once: a commit only bounds what a crash replays; exactly-once: tracks are visible per commit.
       commitIntervalMs: o.commitIntervalMs ?? (o.exactlyOnce ? 200 : 1000),
       from: parseFrom(o.from),
-      sort: { maxAge: o.maxAge, minHits: o.minHits, iouThreshold: o.iou },
+      tracker,
       log,
     });
     const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);

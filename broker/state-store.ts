@@ -4,15 +4,15 @@
 // owner of the partition loads the newest snapshot and skips the frames it already covers.
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../common/log.js';
-import type { SortState } from './tracker/sort.js';
+import type { TrackerSnapshot } from './tracker/tracker.js';
 
 export interface CameraState {
   lastSeq: number;
-  sort: SortState;
+  tracker: TrackerSnapshot;
 }
 
 export interface PartitionSnapshot {
-  version: 1;
+  version: 2;
   /** The first input offset NOT reflected in this state. */
   nextOffset: string;
   cameras: Record<string, CameraState>;
@@ -27,9 +27,27 @@ export function encodeSnapshot(s: PartitionSnapshot): Buffer {
 }
 
 function decodeSnapshot(value: Buffer): PartitionSnapshot {
-  const s = JSON.parse(value.toString('utf8')) as PartitionSnapshot;
-  if (s.version !== 1 || typeof s.nextOffset !== 'string' || typeof s.cameras !== 'object') throw new Error('not a version 1 tracker snapshot');
-  return s;
+  const s = JSON.parse(value.toString('utf8')) as PartitionSnapshot | VersionOne;
+  if ((s.version !== 1 && s.version !== 2) || typeof s.nextOffset !== 'string' || typeof s.cameras !== 'object' || s.cameras === null) {
+    throw new Error('not a version 1 or 2 tracker snapshot');
+  }
+  return s.version === 2 ? s : upgrade(s);
+}
+
+/** Version 1 (before trackers had kinds) held SORT states only, each with its own version field. */
+interface VersionOne {
+  version: 1;
+  nextOffset: string;
+  cameras: Record<string, { lastSeq: number; sort: { version?: number } & Record<string, unknown> }>;
+}
+
+function upgrade(s: VersionOne): PartitionSnapshot {
+  const cameras: Record<string, CameraState> = {};
+  for (const [id, { lastSeq, sort }] of Object.entries(s.cameras)) {
+    const { version, ...state } = sort ?? {};
+    cameras[id] = { lastSeq, tracker: { kind: 'sort', version: version ?? 1, state } };
+  }
+  return { version: 2, nextOffset: s.nextOffset, cameras };
 }
 
 /**

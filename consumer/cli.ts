@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { nonNegativeNumber, parseFrom, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
 import { createKafka, describeKafkaError, topicNames } from '../common/kafka/client.js';
 import { createLogger } from '../common/log.js';
-import { UsageError } from '../common/cli/run.js';
+import { UsageError } from '../common/errors.js';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
 import { createReport, type ImageReport, type Report } from './reports.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import { formatMotRow } from '../common/mot/format.js';
-import { UsageError } from '../common/cli/run.js';
+import { UsageError } from '../common/errors.js';
 import { AnnotatedReport } from './annotate.js';
 import type { Zone } from './rules/config.js';
 import { TrackSummaryReport } from './track-summary.js';

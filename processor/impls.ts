@@ -1,6 +1,6 @@
 // The detector implementations `vsp processor --impl` can serve. Each is loaded on demand so
 // that, e.g., the synthetic processor never loads onnxruntime.
-import { UsageError } from '../common/cli/run.js';
+import { UsageError } from '../common/errors.js';
 import type { Detector } from './detector.js';
 
 export interface ImplOptions {

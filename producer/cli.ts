@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { positiveInt, nonNegativeInt, nonNegativeNumber, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
-import { UsageError } from '../common/cli/run.js';
+import { UsageError } from '../common/errors.js';
 import { createKafka, describeKafkaError, topicNames } from '../common/kafka/client.js';
 import { createLogger } from '../common/log.js';
 import { publishFrames } from './publish.js';

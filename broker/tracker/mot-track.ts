@@ -1,7 +1,8 @@
-// Offline SORT over a MOTChallenge detection file: the core of `vsp track`, shared with the
+// Offline tracking of a MOTChallenge detection file: the core of `vsp track`, shared with the
 // tests and the benchmark. Pure code.
 import { formatMotRow, lastFrame, rowsByFrame, type MotRow } from '../../common/mot/format.js';
-import { Sort, type SortParams, type TrackerDetection } from './sort.js';
+import { createTracker, defaultParams, type TrackerSpec } from './registry.js';
+import type { TrackerDetection } from './tracker.js';
 
 /** Detections of frames 1..last (index 0 = frame 1), empty arrays for frames without any. */
 export function detectionsPerFrame(rows: readonly MotRow[]): TrackerDetection[][] {
@@ -23,12 +24,12 @@ export interface MotTrackResult {
 }
 
 /** Runs one tracker over every frame from 1 to the last one (a frame without rows is a step too). */
-export function trackMot(rows: readonly MotRow[], params: Partial<SortParams> = {}): MotTrackResult {
-  const sort = new Sort(params);
+export function trackMot(rows: readonly MotRow[], spec: TrackerSpec = { kind: 'sort', params: defaultParams('sort') }): MotTrackResult {
+  const tracker = createTracker(spec);
   const result: MotTrackResult = { lines: [], rejected: [] };
   detectionsPerFrame(rows).forEach((dets, i) => {
     const frame = i + 1;
-    const { tracks, rejected } = sort.update(dets);
+    const { tracks, rejected } = tracker.update(dets);
     for (const t of tracks) result.lines.push(formatMotRow(frame, t.trackId, t.x1, t.y1, t.x2 - t.x1, t.y2 - t.y1));
     for (const r of rejected) result.rejected.push({ frame, ...r });
   });

@@ -1,29 +1,10 @@
 // SORT (Bewley et al., "Simple Online and Realtime Tracking", 2016), faithful to the reference
 // Python implementation: same filter, same association, same track life cycle, same output
 // order and ids. One instance tracks one camera; ids count from 1 per instance. Pure code.
-import { AssignmentSolver } from './assignment.js';
+import { AssignmentSolver } from '../../common/assignment.js';
+import { invalidBox, type Tracker, type TrackerDetection, type TrackerOutput, type TrackerUpdate } from './tracker.js';
+import type { TrackerKind } from './registry.js';
 import { STATE_LENGTH, covariance, initState, predict, stateFrom, update as correct } from './kalman.js';
-
-export interface TrackerDetection {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-  score: number;
-  classId: number;
-  label: string;
-}
-
-export interface TrackerOutput {
-  trackId: number;
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-  classId: number;
-  label: string;
-  score: number;
-}
 
 export interface SortParams {
   /** Frames (updates) a track may go unmatched before it is dropped. */
@@ -47,19 +28,12 @@ export interface SortTrackState {
   hitStreak: number;
 }
 
-/** Everything a Sort needs to continue exactly where it was; plain JSON. */
+/** Everything a Sort needs to continue exactly where it was; plain JSON (format version 1). */
 export interface SortState {
-  version: 1;
   params: SortParams;
   frameCount: number;
   nextId: number;
   trackers: SortTrackState[];
-}
-
-export interface SortUpdate {
-  tracks: TrackerOutput[];
-  /** Detections that never reached the filter, by index in the input, with why. */
-  rejected: { index: number; reason: string }[];
 }
 
 interface Track {
@@ -71,7 +45,7 @@ interface Track {
   det: number;
 }
 
-export class Sort {
+export class Sort implements Tracker {
   private readonly params: SortParams;
   private frameCount = 0;
   private nextId = 1;
@@ -104,11 +78,11 @@ export class Sort {
    * so it neither ages a track out nor breaks its streak. With step = 1 on every frame this is
    * exactly the reference algorithm.
    */
-  update(dets: readonly TrackerDetection[], step = 1): SortUpdate {
+  update(dets: readonly TrackerDetection[], step = 1): TrackerUpdate {
     if (!Number.isSafeInteger(step) || step < 1) throw new RangeError(`step must be a positive integer, got ${step}`);
     this.frameCount++;
     this.reserve(Math.max(dets.length, this.trackers.length));
-    const rejected: SortUpdate['rejected'] = [];
+    const rejected: TrackerUpdate['rejected'] = [];
     const nd = this.acceptDetections(dets, rejected);
     const nt = this.predictTracks(step);
     this.associate(nd, nt);
@@ -132,7 +106,6 @@ export class Sort {
   /** A copy of the whole state; `Sort.restore(s.snapshot())` continues bit-identically. */
   snapshot(): SortState {
     return {
-      version: 1,
       params: { ...this.params },
       frameCount: this.frameCount,
       nextId: this.nextId,
@@ -148,7 +121,7 @@ export class Sort {
 
   /** Rebuilds a tracker from `snapshot()` (e.g. after JSON); throws a RangeError naming a bad field. */
   static restore(state: SortState): Sort {
-    if (state?.version !== 1) throw new RangeError(`state.version: expected 1, got ${String(state?.version)}`);
+    if (typeof state !== 'object' || state === null) throw new RangeError('state: expected an object');
     if (typeof state.params !== 'object' || state.params === null) throw new RangeError('state.params: expected an object');
     const sort = new Sort(state.params);
     sort.frameCount = checkCount(state.frameCount, 0, 'state.frameCount');
@@ -186,7 +159,7 @@ export class Sort {
   }
 
   /** Copies the usable detections into detBox; the others go to `rejected` with a reason. */
-  private acceptDetections(dets: readonly TrackerDetection[], rejected: SortUpdate['rejected']): number {
+  private acceptDetections(dets: readonly TrackerDetection[], rejected: TrackerUpdate['rejected']): number {
     const { detBox, detInput } = this;
     let nd = 0;
     for (let i = 0; i < dets.length; i++) {
@@ -376,19 +349,6 @@ function toBox(st: Float64Array, out: Float64Array, at: number): boolean {
   return Number.isFinite(x1 + y1 + x2 + y2) && Number.isFinite((x2 - x1) * (y2 - y1));
 }
 
-/** Why a detection cannot enter the filter, or undefined when it can. */
-function invalidBox(det: TrackerDetection): string | undefined {
-  for (const key of ['x1', 'y1', 'x2', 'y2'] as const) {
-    if (typeof det[key] !== 'number' || !Number.isFinite(det[key])) return `${key} is not a finite number (${String(det[key])})`;
-  }
-  const w = det.x2 - det.x1;
-  const h = det.y2 - det.y1;
-  if (!(w > 0)) return `width x2 - x1 is not positive (${w})`;
-  if (!(h > 0)) return `height y2 - y1 is not positive (${h})`;
-  if (!Number.isFinite(w * h)) return `box area is not finite (${w} × ${h})`;
-  return undefined;
-}
-
 function checkParams(p: SortParams): SortParams {
   if (!Number.isSafeInteger(p.maxAge) || p.maxAge < 0) throw new RangeError(`maxAge must be an integer ≥ 0, got ${p.maxAge}`);
   if (!Number.isSafeInteger(p.minHits) || p.minHits < 0) throw new RangeError(`minHits must be an integer ≥ 0, got ${p.minHits}`);
@@ -404,3 +364,17 @@ function checkCount(value: unknown, min: number, where: string): number {
   }
   return value;
 }
+
+export const SORT: TrackerKind = {
+  name: 'sort',
+  version: 1,
+  description: 'SORT (Bewley et al. 2016), identical to the reference implementation',
+  params: [
+    { flag: '--max-age <n>', param: 'maxAge', description: 'updates a track survives without a detection', type: 'count', default: DEFAULT_SORT_PARAMS.maxAge },
+    { flag: '--min-hits <n>', param: 'minHits', description: 'detections before a track is output', type: 'count', default: DEFAULT_SORT_PARAMS.minHits },
+    { flag: '--iou <x>', param: 'iouThreshold', description: 'minimum IoU to associate, in [0, 1]', type: 'unit', default: DEFAULT_SORT_PARAMS.iouThreshold },
+  ],
+  create: (params) => new Sort(params as Partial<SortParams>),
+  restore: (state) => Sort.restore(state as SortState),
+  minScore: () => undefined,
+};

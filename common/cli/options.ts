@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from './run.js';
+import { UsageError } from '../errors.js';
 
 /** Adds the flags every Kafka-facing command shares: --brokers (env VSP_BROKERS) and --prefix. */
 export function withKafkaOptions(cmd: Command): Command {

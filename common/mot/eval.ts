@@ -10,7 +10,7 @@
 // IDF1/IDP/IDR come from the optimal one-to-one assignment of object ids to hypothesis ids
 // over the whole sequence (Ristani et al. 2016), where a pair scores in every frame in which
 // its boxes are within the distance threshold.
-import { minCostMatching } from '../../broker/tracker/assignment.js';
+import { minCostMatching } from '../assignment.js';
 import { rowsByFrame, type MotRow } from './format.js';
 
 export interface MotMetrics {

@@ -1,6 +1,6 @@
 // Reading a MOT file for a command: unreadable or malformed input is the user's error (exit 2).
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../cli/run.js';
+import { UsageError } from '../errors.js';
 import { MotParseError, parseMot, type MotRow } from './format.js';
 
 /** Reads and parses `path`; errors name the flag it came from, and the line for a bad row. */

@@ -3,7 +3,7 @@
 // `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` lets the receiver check the sender.
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UsageError } from '../../common/cli/run.js';
+import { UsageError } from '../../common/errors.js';
 import type { WebhookConfig } from '../rules/config.js';
 import { errorMessage, type HookContext, type Target } from './target.js';
 

@@ -2,7 +2,7 @@
 // into plain objects the engine uses directly. Validation errors name the field path, e.g.
 // `rules[2].zone.polygon: expected at least 3 points`. Pure: no file or environment access.
 import { z } from 'zod';
-import { UsageError } from '../../common/cli/run.js';
+import { UsageError } from '../../common/errors.js';
 import { doubleArea, isSteep, type LineDirection, type Point } from './geometry.js';
 
 export const TRIGGERS = ['new', 'update', 'end', 'zone-enter', 'zone-exit', 'line-cross', 'dwell', 'count'] as const;

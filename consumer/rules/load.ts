@@ -2,7 +2,7 @@
 // one-line UsageError naming the file and the field.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { UsageError } from '../../common/cli/run.js';
+import { UsageError } from '../../common/errors.js';
 import { parseRulesConfig, type RulesConfig } from './config.js';
 
 export function loadRulesConfig(file: string): RulesConfig {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { UsageError } from '../../common/cli/run.js';
+import { UsageError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';

@@ -1,6 +1,6 @@
 // `--source` specs to frame sources. Parsing does no I/O: a missing file or camera shows when
 // frames are asked for.
-import { UsageError } from '../../common/cli/run.js';
+import { UsageError } from '../../common/errors.js';
 import { fileSource } from './file.js';
 import { imagesSource } from './images.js';
 import { motBlankSource } from './mot-blank.js';

@@ -106,7 +106,7 @@ describe('broker (real Kafka, real gRPC processors)', function () {
     await admin.disconnect();
     const producer = createProducer(client);
     await producer.connect();
-    const snapshot = encodeSnapshot({ version: 1, nextOffset: '20', cameras: {} });
+    const snapshot = encodeSnapshot({ version: 2, nextOffset: '20', cameras: {} });
     await producer.send({ topic: topics.trackerState, acks: -1, messages: [{ key: snapshotKey('resume', topics.frames, 0), value: snapshot, partition: 0 }] });
     await producer.disconnect();
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AssignmentSolver, minCostMatching, solveAssignment } from '../../broker/tracker/assignment.js';
+import { AssignmentSolver, minCostMatching, solveAssignment } from '../../common/assignment.js';
 import { rng } from './tracker-helpers.js';
 
 /** Least total cost over all assignments of min(rows, cols) pairs, by enumeration. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UsageError } from '../../common/cli/run.js';
+import { UsageError } from '../../common/errors.js';
 import { parseRulesConfig } from '../../consumer/rules/config.js';
 import { loadRulesConfig } from '../../consumer/rules/load.js';
 

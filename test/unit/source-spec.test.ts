@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { UsageError } from '../../common/cli/run.js';
+import { UsageError } from '../../common/errors.js';
 import { fileArgs, ShowinfoTimes } from '../../producer/sources/file.js';
 import { parseCaptureMode, parseSource, parseV4l2Spec } from '../../producer/sources/index.js';
 import { networkArgs } from '../../producer/sources/network.js';

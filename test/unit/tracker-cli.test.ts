@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { trackCommand } from '../../broker/tracker/track-command.js';
-import { UsageError } from '../../common/cli/run.js';
+import { UsageError } from '../../common/errors.js';
 import { MOT15, ROOT, assertMatchesReference, lines, readFixture } from './tracker-helpers.js';
 
 function vsp(...args: string[]): { status: number | null; stdout: string; stderr: string } {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { parseMot } from '../../common/mot/format.js';
 import { detectionsPerFrame, trackMot } from '../../broker/tracker/mot-track.js';
-import { Sort, type SortState, type TrackerDetection, type TrackerOutput } from '../../broker/tracker/sort.js';
+import { Sort, type SortState } from '../../broker/tracker/sort.js';
+import type { TrackerDetection, TrackerOutput } from '../../broker/tracker/tracker.js';
 import { REFERENCE_SEQUENCES, assertMatchesReference, lines, readFixture } from './tracker-helpers.js';
 
 function det(x1: number, y1: number, x2: number, y2: number, label = 'person', score = 0.9, classId = 0): TrackerDetection {
@@ -163,7 +164,7 @@ describe('SORT tracker', () => {
       patch(s);
       return () => Sort.restore(s);
     };
-    assert.throws(bad((s) => ((s as { version: number }).version = 2)), /state\.version/);
+    assert.throws(() => Sort.restore(null as unknown as SortState), /state: expected an object/);
     assert.throws(bad((s) => (s.params.maxAge = -1)), /maxAge must be an integer ≥ 0/);
     assert.throws(bad((s) => (s.nextId = 2)), /state\.trackers\[1\]\.id: 2 is repeated or not below nextId/);
     assert.throws(bad((s) => (s.trackers[1]!.id = 1)), /state\.trackers\[1\]\.id/);

@@ -2,13 +2,13 @@
 // being tracked, and on Ctrl-C (or when a file source ends) stops them all, Kafka last.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { startKafka, stopKafka, freePort } from '../kafka/local.js';
-import { createKafka, topicNames } from '../kafka/client.js';
-import { createTopics } from '../kafka/topics.js';
-import { createLogger } from '../log.js';
-import { spawnVsp, type VspProcess } from '../vsp-process.js';
+import { startKafka, stopKafka, freePort } from '../../common/kafka/local.js';
+import { createKafka, topicNames } from '../../common/kafka/client.js';
+import { createTopics } from '../../common/kafka/topics.js';
+import { createLogger } from '../../common/log.js';
+import { spawnVsp, type VspProcess } from '../../common/vsp-process.js';
 import { readTracks } from '../../consumer/tracks-reader.js';
-import type { TrackedFrame__Output } from '../gen/vsp/v1/TrackedFrame.js';
+import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 
 export interface DemoOptions {
   source: string;

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { nonNegativeInt, positiveInt } from '../cli/options.js';
+import { nonNegativeInt, positiveInt } from '../../common/cli/options.js';
 import { runDemo } from './run-demo.js';
 
 export function demoCommand(): Command {

@@ -7,16 +7,16 @@ import { runCli } from './run.js';
 type Loader = () => Promise<() => Command>;
 
 const COMMANDS: Record<string, Loader> = {
-  kafka: async () => (await import('../kafka/cli.js')).kafkaCommand,
-  topics: async () => (await import('../kafka/cli.js')).topicsCommand,
-  status: async () => (await import('../kafka/cli.js')).statusCommand,
-  producer: async () => (await import('../../producer/cli.js')).producerCommand,
-  processor: async () => (await import('../../processor/cli.js')).processorCommand,
-  broker: async () => (await import('../../broker/cli.js')).brokerCommand,
-  consumer: async () => (await import('../../consumer/cli.js')).consumerCommand,
-  track: async () => (await import('../../broker/tracker/track-command.js')).trackCommand,
-  eval: async () => (await import('../mot/eval-command.js')).evalCommand,
-  demo: async () => (await import('../demo/cli.js')).demoCommand,
+  kafka: async () => (await import('../common/kafka/cli.js')).kafkaCommand,
+  topics: async () => (await import('../common/kafka/cli.js')).topicsCommand,
+  status: async () => (await import('../common/kafka/cli.js')).statusCommand,
+  producer: async () => (await import('../producer/cli.js')).producerCommand,
+  processor: async () => (await import('../processor/cli.js')).processorCommand,
+  broker: async () => (await import('../broker/cli.js')).brokerCommand,
+  consumer: async () => (await import('../consumer/cli.js')).consumerCommand,
+  track: async () => (await import('../broker/tracker/track-command.js')).trackCommand,
+  eval: async () => (await import('../common/mot/eval-command.js')).evalCommand,
+  demo: async () => (await import('./demo/cli.js')).demoCommand,
 };
 
 const program = new Command('vsp')

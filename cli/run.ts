@@ -1,9 +1,5 @@
 import { Command, CommanderError } from 'commander';
-
-/** A problem with what the user asked for (a flag, a config field); printed as one line. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { UsageError } from '../common/errors.js';
 
 /**
  * Parses argv and runs the chosen command. Any failure ends the process with a non-zero code

@@ -1,0 +1,60 @@
+// The seam between the broker and a tracking algorithm. A tracker follows one camera: it is fed
+// every frame in order, and its whole state can be written as plain JSON and restored exactly,
+// so a partition's successor continues with the same track ids. Pure code.
+
+export interface TrackerDetection {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  score: number;
+  classId: number;
+  label: string;
+}
+
+export interface TrackerOutput {
+  trackId: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  classId: number;
+  label: string;
+  score: number;
+}
+
+export interface TrackerUpdate {
+  tracks: TrackerOutput[];
+  /** Detections that never reached the tracker, by index in the input, with why. */
+  rejected: { index: number; reason: string }[];
+}
+
+export interface Tracker {
+  /**
+   * Tracks one frame. `step` is how far the frame sequence moved since the previous update: 1
+   * normally, k > 1 when the source dropped k-1 frames.
+   */
+  update(dets: readonly TrackerDetection[], step?: number): TrackerUpdate;
+  /** The whole state as plain JSON; the kind's `restore` continues from it bit-identically. */
+  snapshot(): unknown;
+}
+
+/** A tracker state as stored: which algorithm and state format wrote it, and the state. */
+export interface TrackerSnapshot {
+  kind: string;
+  version: number;
+  state: unknown;
+}
+
+/** Why a detection's box cannot enter a tracker, or undefined when it can. */
+export function invalidBox(det: TrackerDetection): string | undefined {
+  for (const key of ['x1', 'y1', 'x2', 'y2'] as const) {
+    if (typeof det[key] !== 'number' || !Number.isFinite(det[key])) return `${key} is not a finite number (${String(det[key])})`;
+  }
+  const w = det.x2 - det.x1;
+  const h = det.y2 - det.y1;
+  if (!(w > 0)) return `width x2 - x1 is not positive (${w})`;
+  if (!(h > 0)) return `height y2 - y1 is not positive (${h})`;
+  if (!Number.isFinite(w * h)) return `box area is not finite (${w} × ${h})`;
+  return undefined;
+}
