@@ -5,9 +5,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { freePort, startKafka, stopKafka } from '../common/kafka/local.js';
-import { createKafka, topicNames } from '../common/kafka/client.js';
+import { createKafka } from '../common/kafka/client.js';
+import { kafkaConnection } from '../common/kafka/connection.js';
+import { topicNames } from '../common/kafka/topics.js';
 import { createTopics } from '../common/kafka/topics.js';
 import { startBroker, startProcessor, waitForGroupDone } from '../test/helpers/pipeline.js';
 import { stopAll, vspRun } from '../test/helpers/processes.js';
@@ -33,14 +34,14 @@ try {
     mkdirSync(dets, { recursive: true });
     // One detection on the last frame makes the mot: source emit frames 1..frames.
     writeFileSync(path.join(dets, `${camera}.txt`), `${frames},-1,10,10,20,40,0.9\n`);
-    await createTopics(createKafka(kafka.bootstrap, 'bench'), prefix, 1);
+    await createTopics(createKafka(kafkaConnection(kafka.bootstrap, 'bench')), prefix, 1);
     const common = ['--brokers', kafka.bootstrap, '--prefix', prefix];
     const produced = await vspRun(['producer', ...common, '--source', `mot:${path.join(dets, `${camera}.txt`)}`, '--state-dir', path.join(work, 'state')]);
     if (produced.code !== 0) throw new Error(produced.stderr);
 
     const processor = await startProcessor(['--impl', 'replay', '--mot-dets', dets, '--latency-ms', String(LATENCY_MS), '--concurrency', '256']);
     const arrivals: number[] = [];
-    const reader = new Kafka({ brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING }).consumer({ groupId: `bench-reader-${window}`, maxWaitTimeInMs: 20 });
+    const reader = createKafka(kafkaConnection(kafka.bootstrap, 'vsp-bench')).consumer({ groupId: `bench-reader-${window}`, maxWaitTimeInMs: 20 });
     await reader.connect();
     await reader.subscribe({ topic: topicNames(prefix).tracks, fromBeginning: true });
     await reader.run({ eachBatch: async ({ batch }) => {

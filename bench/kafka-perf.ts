@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka } from '../common/kafka/client.js';
+import { kafkaConnection } from '../common/kafka/connection.js';
 import { createTopics } from '../common/kafka/topics.js';
 import { ensureKafkaToolsJars } from '../common/kafka/jars.js';
 
@@ -49,7 +50,7 @@ export async function measureKafkaLimit(o: { bootstrap: string; workDir: string;
   const log4j = path.join(o.workDir, 'kafka-tools-log4j.properties');
   writeFileSync(log4j, LOG4J);
   const java = (main: string, args: string[]) => startJava(['-Xmx512m', `-Dlog4j.configuration=file:${log4j}`, '-cp', `${libs}/*`, `org.apache.kafka.tools.${main}`, ...args]);
-  const kafka = createKafka(o.bootstrap, 'bench-kafka-limit');
+  const kafka = createKafka(kafkaConnection(o.bootstrap, 'bench-kafka-limit'));
   const alone = `${o.prefix}-alone`;
   const both = `${o.prefix}-both`;
   await createTopics(kafka, alone, o.partitions);
@@ -97,7 +98,7 @@ async function waitForStableGroup(kafka: ReturnType<typeof createKafka>, group: 
   try {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const { groups } = await admin.describeGroups([group]);
+      const groups = await admin.describeGroups([group]);
       if (groups[0]?.state === 'Stable' && groups[0].members.length > 0) return;
       if (exited) throw new Error(`ConsumerPerformance exited before joining group ${group}`);
       if (Date.now() > deadline) throw new Error(`ConsumerPerformance did not join group ${group} within 60 s`);

@@ -1,12 +1,13 @@
 // One run of the end-to-end pipeline bench: `vsp producer` per camera → Kafka → `vsp broker` →
 // `vsp processor --impl replay` (fixed latency; 0 with no detections is a null processor) →
-// tracks topic → this process's own kafkajs consumer, which checks delivery and timestamps each
+// tracks topic → this process's own Kafka consumer, which checks delivery and timestamps each
 // tracked frame on arrival. End-to-end latency = arrival − captureTime (set by the producer at
 // capture; both clocks are this machine's, via common/time.js).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel, Partitioners, type PartitionMetadata } from 'kafkajs';
-import { createKafka, topicNames } from '../common/kafka/client.js';
+import { createKafka, partitionForKey } from '../common/kafka/client.js';
+import { kafkaConnection } from '../common/kafka/connection.js';
+import { topicNames } from '../common/kafka/topics.js';
 import { createTopics } from '../common/kafka/topics.js';
 import { TrackedFrameCodec } from '../common/proto.js';
 import { nowMs, timestampToMs } from '../common/time.js';
@@ -69,7 +70,7 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
   const partitions = spec.cameras;
   const prefix = `bench-${id}`;
   const topics = topicNames(prefix);
-  await createTopics(createKafka(ctx.bootstrap, 'bench'), prefix, partitions);
+  await createTopics(createKafka(kafkaConnection(ctx.bootstrap, 'bench')), prefix, partitions);
   const cameras = spreadCameras(spec.cameras, partitions);
   // Rendered before anything starts, so that producers start together and nothing else competes.
   const sources = await Promise.all(cameras.map(ctx.framesDir));
@@ -91,7 +92,7 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
   const stages: Array<[number, number, number]> = [];
   const firstArrival = new Map<string, number>();
   let failed = 0;
-  const reader = new Kafka({ brokers: [ctx.bootstrap], logLevel: logLevel.NOTHING }).consumer({ groupId: `${prefix}-reader`, maxWaitTimeInMs: 20 });
+  const reader = createKafka(kafkaConnection(ctx.bootstrap, 'vsp-bench')).consumer({ groupId: `${prefix}-reader`, maxWaitTimeInMs: 20 });
   await reader.connect();
   await reader.subscribe({ topic: topics.tracks, fromBeginning: true });
   await reader.run({
@@ -191,13 +192,11 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
  * the partitions, so that every partition carries a camera and the window applies to each.
  */
 function spreadCameras(count: number, partitions: number): string[] {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const metadata: PartitionMetadata[] = Array.from({ length: partitions }, (_, i) => ({ partitionErrorCode: 0, partitionId: i, leader: 0, replicas: [0], isr: [0] }));
   const perPartition = new Array<number>(partitions).fill(0);
   const ids: string[] = [];
   for (let n = 1; ids.length < count; n++) {
     const id = `cam-${n}`;
-    const p = partitioner({ topic: 'frames', partitionMetadata: metadata, message: { key: id, value: null } });
+    const p = partitionForKey(id, partitions);
     if (perPartition[p]! < Math.ceil(count / partitions)) {
       perPartition[p]! += 1;
       ids.push(id);

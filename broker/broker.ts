@@ -2,11 +2,11 @@
 // to the processors (in calls of up to `batch` frames), releases results strictly in offset
 // order into the camera's tracker, and hands outputs to the partition's sink, which produces and
 // commits them. Partitions whose window is full are paused, not buffered.
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { ConsumedRecord, EachBatchPayload, GroupConsumer, KafkaClient, KafkaProducer } from '../common/kafka/types.js';
 import { DeadLetterCodec, FrameCodec, TrackedFrameCodec } from '../common/proto.js';
 import { nowMs, nowTimestamp, timestampToMs } from '../common/time.js';
 import type { Logger } from '../common/log.js';
-import { createProducer, type Topics } from '../common/kafka/client.js';
+import type { Topics } from '../common/kafka/topics.js';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
 import type { TrackedFrame } from '../common/gen/vsp/v1/TrackedFrame.js';
@@ -21,7 +21,7 @@ import type { Tracker } from './tracker/tracker.js';
 import { brokerMetrics } from './metrics.js';
 
 export interface BrokerOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   group: string;
   topics: Topics;
   pool: ProcessorPool;
@@ -44,11 +44,11 @@ const INLINE_WAIT_MS = 2000;
 /** What a slot of the window resolves to. */
 type SlotResult =
   | { kind: 'processed'; frame: Frame__Output; outcome: PoolOutcome; result?: FrameResult__Output; admittedAt: number; dispatchedAt: number; completedAt: number }
-  | { kind: 'dead'; reason: string; message: KafkaMessage };
+  | { kind: 'dead'; reason: string; message: ConsumedRecord };
 
 interface SlotItem {
   offset: string;
-  message: KafkaMessage;
+  message: ConsumedRecord;
 }
 
 interface CameraTracker {
@@ -87,10 +87,10 @@ class PartitionState {
 }
 
 export class Broker {
-  private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private readonly consumer: GroupConsumer;
+  private readonly producer: KafkaProducer;
   private readonly output: OutputBatcher;
-  private readonly txnProducers = new Map<number, Producer>();
+  private readonly txnProducers = new Map<number, KafkaProducer>();
   private readonly states = new Map<number, PartitionState>();
   private readonly revoking = new Map<number, Promise<void>>();
   private readonly stateReader: TrackerStateReader;
@@ -107,7 +107,7 @@ export class Broker {
       // A fetch returns as soon as any partition has data; this only bounds idle polling.
       maxWaitTimeInMs: 100,
     });
-    this.producer = createProducer(o.kafka, { idempotent: true, maxInFlightRequests: 1 });
+    this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.output = new OutputBatcher(this.producer);
     this.stateReader = new TrackerStateReader(o.kafka, o.topics.trackerState, o.group, o.log);
   }
@@ -116,7 +116,7 @@ export class Broker {
     await this.producer.connect();
     await this.stateReader.start();
     await this.consumer.connect();
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
+    this.consumer.onAssignment((assignment) => this.onGroupJoin(assignment));
     await this.consumer.subscribe({ topic: this.o.topics.frames, fromBeginning: this.o.from !== 'latest' });
     await this.consumer.run({
       autoCommit: false,
@@ -174,7 +174,7 @@ export class Broker {
       if (state.window.full) {
         this.dispatch(state);
         // Room usually frees within a processor latency: wait for it here, keeping the pipeline
-        // full. Only a long stall (processors down or slow) pauses the partition, so Kafka, not
+        // full. Only a long stall (processors down or slow) pauses the partition, so KafkaClient, not
         // memory, holds the backlog while heartbeats go on.
         if (!(await this.waitForRoom(state, heartbeat))) {
           state.paused = true;
@@ -236,10 +236,10 @@ export class Broker {
     return state;
   }
 
-  private async txnProducer(partition: number): Promise<Producer> {
+  private async txnProducer(partition: number): Promise<KafkaProducer> {
     let producer = this.txnProducers.get(partition);
     if (!producer) {
-      producer = createProducer(this.o.kafka, {
+      producer = this.o.kafka.producer({
         transactionalId: `${this.o.group}.${this.o.topics.frames}.${partition}`,
         idempotent: true,
         maxInFlightRequests: 1,
@@ -301,7 +301,7 @@ export class Broker {
     this.resume(state);
   }
 
-  private admit(state: PartitionState, message: KafkaMessage): void {
+  private admit(state: PartitionState, message: ConsumedRecord): void {
     const label = String(state.partition);
     brokerMetrics.framesIn.inc({ partition: label });
     const item: SlotItem = { offset: message.offset, message };

@@ -1,7 +1,10 @@
 import { Command, Option } from 'commander';
 import { nonNegativeInt, nonNegativeNumber, parseFrom, positiveInt, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
 import { UsageError } from '../common/errors.js';
-import { createKafka, describeKafkaError, topicNames } from '../common/kafka/client.js';
+import { createKafka } from '../common/kafka/client.js';
+import { kafkaConnection } from '../common/kafka/connection.js';
+import { kafkaFailure } from '../common/kafka/errors.js';
+import { topicNames } from '../common/kafka/topics.js';
 import { createLogger } from '../common/log.js';
 import { Broker } from './broker.js';
 import { metricsPortOption, serveMetrics } from '../common/metrics.js';
@@ -57,8 +60,9 @@ export function brokerCommand(): Command {
       healthIntervalMs: 1000,
       log,
     });
+    const connection = kafkaConnection(o.brokers, `vsp-broker-${process.pid}`);
     const broker = new Broker({
-      kafka: createKafka(o.brokers, `vsp-broker-${process.pid}`, undefined, log),
+      kafka: createKafka(connection, { log }),
       group: o.group,
       topics: topicNames(o.prefix),
       pool,
@@ -79,7 +83,7 @@ export function brokerCommand(): Command {
       await broker.start();
     } catch (err) {
       pool.close();
-      throw new Error(describeKafkaError(err, o.brokers));
+      throw kafkaFailure(err, connection);
     }
     log.info({ processors, window: o.window, batch: o.batch, exactlyOnce: o.exactlyOnce }, 'broker running');
     await new Promise<void>((resolve) => {

@@ -4,10 +4,10 @@
 // separately only queued one small request each; coalesced, Kafka and the broker handle a
 // fraction of the requests at the same latency. A failed request fails every send it carried
 // (each sink then reprocesses from its last commit: duplicates, never losses).
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { KafkaProducer, KafkaRecord, TopicRecords } from '../common/kafka/types.js';
 
 interface Queued {
-  topicMessages: TopicMessages[];
+  topicMessages: TopicRecords[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -16,10 +16,10 @@ export class OutputBatcher {
   private queued: Queued[] = [];
   private sending = false;
 
-  constructor(private readonly producer: Pick<Producer, 'sendBatch'>) {}
+  constructor(private readonly producer: Pick<KafkaProducer, 'sendBatch'>) {}
 
   /** Resolves once Kafka acknowledged these messages (acks=all). */
-  send(topicMessages: TopicMessages[]): Promise<void> {
+  send(topicMessages: TopicRecords[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queued.push({ topicMessages, resolve, reject });
       if (!this.sending) void this.flush();
@@ -43,8 +43,8 @@ export class OutputBatcher {
 }
 
 /** One entry per topic, messages in the order given (kafkajs keeps only the last entry of a topic). */
-export function mergeByTopic(list: readonly TopicMessages[]): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
+export function mergeByTopic(list: readonly TopicRecords[]): TopicRecords[] {
+  const byTopic = new Map<string, KafkaRecord[]>();
   for (const { topic, messages } of list) {
     const merged = byTopic.get(topic);
     if (merged) merged.push(...messages);

@@ -5,7 +5,7 @@
 //     snapshot is written after those outputs were acked, then the offset is committed.
 //   exactly-once: every N records or T ms, one transaction holds the outputs, the snapshot and
 //     the consumed offset (a transactional producer per input partition fences zombies).
-import type { Message, Producer, TopicMessages } from 'kafkajs';
+import type { KafkaProducer, KafkaRecord, TopicRecords } from '../common/kafka/types.js';
 import type { Logger } from '../common/log.js';
 import { mergeByTopic } from './output-batcher.js';
 import { encodeSnapshot, type PartitionSnapshot } from './state-store.js';
@@ -14,15 +14,15 @@ export interface SinkRecord {
   /** Input offset this record came from. */
   offset: string;
   topic: string;
-  message: Message;
+  message: KafkaRecord;
 }
 
 export interface SinkOptions {
   exactlyOnce: boolean;
   /** exactly-once: this partition's transactional producer. */
-  producer: Producer;
+  producer: KafkaProducer;
   /** at-least-once: sends and resolves once Kafka acknowledged (acks=all), e.g. OutputBatcher.send. */
-  send: (topicMessages: TopicMessages[]) => Promise<void>;
+  send: (topicMessages: TopicRecords[]) => Promise<void>;
   group: string;
   inputTopic: string;
   partition: number;
@@ -122,7 +122,7 @@ export class PartitionSink {
     }
   }
 
-  private take(): { batch: TopicMessages[]; nextOffset: string; count: number } {
+  private take(): { batch: TopicRecords[]; nextOffset: string; count: number } {
     const records = this.pending;
     this.pending = [];
     const last = records[records.length - 1]!;
@@ -133,7 +133,7 @@ export class PartitionSink {
     };
   }
 
-  private stateMessage(nextOffset: string): TopicMessages {
+  private stateMessage(nextOffset: string): TopicRecords {
     return {
       topic: this.o.stateTopic,
       messages: [{ key: this.o.stateKey, value: encodeSnapshot(this.o.snapshot(nextOffset)), partition: this.o.partition }],
@@ -155,7 +155,7 @@ export class PartitionSink {
     }
   }
 
-  private async commit(state: TopicMessages, nextOffset: string): Promise<void> {
+  private async commit(state: TopicRecords, nextOffset: string): Promise<void> {
     await this.o.send([state]);
     try {
       await this.o.commitOffset(nextOffset);

@@ -2,7 +2,7 @@
 // partition's trackers are snapshotted (JSON, exact doubles) to the compacted
 // <prefix>.tracker-state topic together with the next input offset they correspond to. A new
 // owner of the partition loads the newest snapshot and skips the frames it already covers.
-import type { Consumer, Kafka } from 'kafkajs';
+import type { GroupConsumer, KafkaClient } from '../common/kafka/types.js';
 import type { Logger } from '../common/log.js';
 import type { TrackerSnapshot } from './tracker/tracker.js';
 
@@ -57,10 +57,10 @@ function upgrade(s: VersionOne): PartitionSnapshot {
  */
 export class TrackerStateReader {
   private readonly latest = new Map<string, PartitionSnapshot>();
-  private consumer?: Consumer;
+  private consumer?: GroupConsumer;
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly group: string, private readonly log: Logger) {}
+  constructor(private readonly kafka: KafkaClient, private readonly topic: string, private readonly group: string, private readonly log: Logger) {}
 
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({

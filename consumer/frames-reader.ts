@@ -2,15 +2,15 @@
 // never commits: a fresh group each run, positioned by `from` like readTracks. Undecodable
 // records are only counted: the broker already sends them to the dead-letter topic.
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../common/kafka/types.js';
 import { FrameCodec } from '../common/proto.js';
 import type { Logger } from '../common/log.js';
-import type { Topics } from '../common/kafka/client.js';
+import type { Topics } from '../common/kafka/topics.js';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import { untilStopped } from './until-stopped.js';
 
 export interface ReadFramesOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   topics: Topics;
   from: 'earliest' | 'latest' | number;
   camera?: string;
@@ -28,7 +28,7 @@ export async function readFrames(o: ReadFramesOptions): Promise<{ frames: number
   let lastActivity = Date.now();
   await consumer.connect();
   try {
-    consumer.on(consumer.events.GROUP_JOIN, () => (lastActivity = Date.now()));
+    consumer.onAssignment(() => (lastActivity = Date.now()));
     await consumer.subscribe({ topic: o.topics.frames, fromBeginning: o.from !== 'latest' });
     await consumer.run({
       autoCommit: false,

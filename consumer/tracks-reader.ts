@@ -2,12 +2,12 @@
 // and commits nothing (every run sees the whole topic); with a group it is a committed member
 // that resumes where it left off. Undecodable records go to the dead-letter topic.
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '../common/kafka/types.js';
 import { DeadLetterCodec, TrackedFrameCodec } from '../common/proto.js';
 import { nowMs, nowTimestamp, timestampToMs } from '../common/time.js';
 import { counter, histogram } from '../common/metrics.js';
 import type { Logger } from '../common/log.js';
-import { createProducer, type Topics } from '../common/kafka/client.js';
+import type { Topics } from '../common/kafka/topics.js';
 import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
 import { untilStopped } from './until-stopped.js';
 
@@ -18,7 +18,7 @@ const consumerMetrics = {
 };
 
 export interface ReadOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   topics: Topics;
   group?: string;
   from: 'earliest' | 'latest' | number;
@@ -33,12 +33,12 @@ export interface ReadOptions {
 
 export async function readTracks(o: ReadOptions): Promise<{ frames: number; deadLetters: number }> {
   const consumer = o.kafka.consumer({ groupId: o.group ?? `vsp-consumer-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 200 });
-  const producer = createProducer(o.kafka);
+  const producer = o.kafka.producer();
   const counts = { frames: 0, deadLetters: 0 };
   let lastActivity = Date.now();
   await Promise.all([consumer.connect(), producer.connect()]);
   try {
-    consumer.on(consumer.events.GROUP_JOIN, () => (lastActivity = Date.now()));
+    consumer.onAssignment(() => (lastActivity = Date.now()));
     await consumer.subscribe({ topic: o.topics.tracks, fromBeginning: o.from !== 'latest' });
     await consumer.run({
       autoCommit: o.group !== undefined,

@@ -2,7 +2,10 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { positiveInt, nonNegativeInt, nonNegativeNumber, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
 import { UsageError } from '../common/errors.js';
-import { createKafka, describeKafkaError, topicNames } from '../common/kafka/client.js';
+import { createKafka } from '../common/kafka/client.js';
+import { kafkaConnection } from '../common/kafka/connection.js';
+import { kafkaFailure } from '../common/kafka/errors.js';
+import { topicNames } from '../common/kafka/topics.js';
 import { createLogger } from '../common/log.js';
 import { publishFrames } from './publish.js';
 import { SeqStore } from './seq-store.js';
@@ -54,7 +57,8 @@ export function producerCommand(): Command {
     const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
     if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
     const source = parseSource(o.source, { fps: o.fps, realtime: o.realtime, loop: o.loop, seed: o.seed, log });
-    const kafka = createKafka(o.brokers, `vsp-producer-${cameraId}`, undefined, log);
+    const connection = kafkaConnection(o.brokers, `vsp-producer-${cameraId}`);
+    const kafka = createKafka(connection, { log });
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
@@ -75,7 +79,7 @@ export function producerCommand(): Command {
       });
       log.info(result, 'producer finished');
     } catch (err) {
-      throw new Error(describeKafkaError(err, o.brokers));
+      throw kafkaFailure(err, connection);
     } finally {
       await metrics?.close();
       process.off('SIGINT', stop);

@@ -1,15 +1,14 @@
 // Moves frames from a source to the frames topic: optional downscaling, seq numbering, Frame
-// encoding, a bounded buffer between the camera and Kafka, and one in-flight send at a time so
-// a camera's frames reach its partition in order (idempotent producer, acks=all). A Kafka
+// encoding, a bounded buffer between the camera and KafkaClient, and one in-flight send at a time so
+// a camera's frames reach its partition in order (idempotent producer, acks=all). A KafkaClient
 // outage is waited out with the frames buffered (live sources drop the oldest beyond the buffer).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka, Message } from 'kafkajs';
+import type { KafkaClient, KafkaRecord } from '../common/kafka/types.js';
 import { FrameCodec } from '../common/proto.js';
-import { createProducer } from '../common/kafka/client.js';
 import { nowTimestamp, nsToTimestamp } from '../common/time.js';
 import type { Logger } from '../common/log.js';
 import { FrameBuffer } from './frame-buffer.js';
-import { isKafkaUnavailable } from './kafka-outage.js';
+import { isKafkaUnavailable } from '../common/kafka/errors.js';
 import { downscale, type SizeLimit } from './resize.js';
 import type { SeqStore } from './seq-store.js';
 import { backoffDelayMs, type BackoffOptions } from './sources/backoff.js';
@@ -18,15 +17,15 @@ import { counter, gauge } from '../common/metrics.js';
 
 const producerMetrics = {
   captured: counter('vsp_producer_frames_captured_total', 'Frames taken from the source'),
-  published: counter('vsp_producer_frames_published_total', 'Frames acknowledged by Kafka'),
+  published: counter('vsp_producer_frames_published_total', 'Frames acknowledged by KafkaClient'),
   dropped: counter('vsp_producer_frames_dropped_total', 'Frames dropped from a full buffer (live sources)'),
-  buffered: gauge('vsp_producer_buffer_bytes', 'Bytes of frames waiting for Kafka'),
+  buffered: gauge('vsp_producer_buffer_bytes', 'Bytes of frames waiting for KafkaClient'),
 };
 
 export interface PublishOptions {
   cameraId: string;
   source: FrameSource;
-  kafka: Kafka;
+  kafka: KafkaClient;
   topic: string;
   seqs: SeqStore;
   /** Stop after this many frames. */
@@ -52,7 +51,7 @@ export interface PublishResult {
 
 interface Pending {
   bytes: number;
-  message: Message;
+  message: KafkaRecord;
 }
 
 const SEND_MAX_MESSAGES = 500;
@@ -60,14 +59,14 @@ const SEND_MAX_BYTES = 4 * 1024 * 1024;
 // Unpaced files and image folders have no latency to keep: fuller batches about halve the CPU
 // kafkajs spends per frame. Paced sources (cameras, --realtime) send each frame at once.
 const FILE_LINGER_MS = 10;
-// Resending while Kafka is away; each attempt itself takes kafkajs a few seconds to give up.
+// Resending while KafkaClient is away; each attempt itself takes kafkajs a few seconds to give up.
 const RESEND_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 2000 };
-// Once stopping, how long a Kafka outage is waited out before the buffered frames are given up.
+// Once stopping, how long a KafkaClient outage is waited out before the buffered frames are given up.
 const STOP_GRACE_MS = 10_000;
 
 export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
   await checkTopic(o.kafka, o.topic);
-  const producer = createProducer(o.kafka, { idempotent: true, maxInFlightRequests: 1 });
+  const producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const buffer = new FrameBuffer<Pending>(o.bufferBytes, o.source.live);
   const result: PublishResult = { captured: 0, published: 0, dropped: 0, firstSeq: 0, lastSeq: 0 };
@@ -77,12 +76,12 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
   const onAbort = () => (stoppingAt = performance.now());
   o.signal.addEventListener('abort', onAbort, { once: true });
 
-  // Drops come in episodes (Kafka away or slow): one line when an episode starts, one with its
+  // Drops come in episodes (KafkaClient away or slow): one line when an episode starts, one with its
   // count when a progress interval passes without new drops (or at the end).
   let episodeFrom: number | undefined;
   const endDropEpisode = () => {
     if (episodeFrom === undefined) return;
-    o.log.warn({ dropped: buffer.dropped - episodeFrom, droppedTotal: buffer.dropped }, 'dropped the oldest buffered frames while Kafka was away or slow');
+    o.log.warn({ dropped: buffer.dropped - episodeFrom, droppedTotal: buffer.dropped }, 'dropped the oldest buffered frames while KafkaClient was away or slow');
     episodeFrom = undefined;
   };
 
@@ -119,7 +118,7 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
           image: frame.image,
           attributes,
         });
-        // A view of protobufjs's output, not a copy: the image is copied enough on its way to Kafka.
+        // A view of protobufjs's output, not a copy: the image is copied enough on its way to KafkaClient.
         const value = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
         const before = buffer.dropped;
         await buffer.push({ bytes: value.length, message: { key, value } });
@@ -128,7 +127,7 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
         if (buffer.dropped > before) producerMetrics.dropped.inc(buffer.dropped - before);
         if (buffer.dropped > before && episodeFrom === undefined) {
           episodeFrom = before;
-          o.log.warn({ bufferBytes: buffer.bytes, bufferLimit: o.bufferBytes }, 'buffer full: dropping the oldest frames until Kafka catches up');
+          o.log.warn({ bufferBytes: buffer.bytes, bufferLimit: o.bufferBytes }, 'buffer full: dropping the oldest frames until KafkaClient catches up');
         }
         if (o.maxFrames !== undefined && result.captured >= o.maxFrames) break;
       }
@@ -137,23 +136,23 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
     }
   })();
 
-  /** Sends a batch, waiting out a Kafka outage (bounded by STOP_GRACE_MS once stopping). */
-  const deliver = async (messages: Message[]): Promise<void> => {
+  /** Sends a batch, waiting out a KafkaClient outage (bounded by STOP_GRACE_MS once stopping). */
+  const deliver = async (messages: KafkaRecord[]): Promise<void> => {
     let outage: { since: number; attempts: number } | undefined;
     for (;;) {
       try {
         await producer.send({ topic: o.topic, acks: -1, messages });
-        if (outage) o.log.info({ outageMs: Math.round(performance.now() - outage.since), attempts: outage.attempts }, 'Kafka is back: sending again');
+        if (outage) o.log.info({ outageMs: Math.round(performance.now() - outage.since), attempts: outage.attempts }, 'KafkaClient is back: sending again');
         return;
       } catch (err) {
         if (!isKafkaUnavailable(err)) throw err;
         if (!outage) {
           outage = { since: performance.now(), attempts: 0 };
-          o.log.warn({ err: (err as Error).message, bufferLimit: o.bufferBytes }, 'Kafka unavailable: buffering frames until it is back');
+          o.log.warn({ err: (err as Error).message, bufferLimit: o.bufferBytes }, 'KafkaClient unavailable: buffering frames until it is back');
         }
         outage.attempts += 1;
         if (stoppingAt !== undefined && performance.now() - stoppingAt > STOP_GRACE_MS) {
-          throw new Error(`Kafka still unavailable ${STOP_GRACE_MS / 1000} s after the stop signal: ${messages.length + buffer.length} buffered frames not delivered`);
+          throw new Error(`KafkaClient still unavailable ${STOP_GRACE_MS / 1000} s after the stop signal: ${messages.length + buffer.length} buffered frames not delivered`);
         }
         await sleep(backoffDelayMs(outage.attempts, RESEND_BACKOFF));
       }
@@ -185,7 +184,7 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
 }
 
 /** Fails fast on a missing topic, which the producer (no auto-creation) would otherwise retry forever. */
-async function checkTopic(kafka: Kafka, topic: string): Promise<void> {
+async function checkTopic(kafka: KafkaClient, topic: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -3,7 +3,9 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startKafka, stopKafka, freePort } from '../../common/kafka/local.js';
-import { createKafka, topicNames } from '../../common/kafka/client.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
+import { topicNames } from '../../common/kafka/topics.js';
 import { createTopics } from '../../common/kafka/topics.js';
 import { createLogger } from '../../common/log.js';
 import { spawnVsp, type VspProcess } from '../../common/vsp-process.js';
@@ -46,7 +48,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   try {
     say(`starting Kafka on 127.0.0.1:${o.kafkaPort} (data in ${dataDir}; jars from Maven Central the first time)…`);
     const kafka = await startKafka({ port: o.kafkaPort, controllerPort: o.kafkaPort + 1, dataDir, log: say });
-    await createTopics(createKafka(kafka.bootstrap, 'vsp-demo'), PREFIX, 1);
+    await createTopics(createKafka(kafkaConnection(kafka.bootstrap, 'vsp-demo')), PREFIX, 1);
     const common = ['--brokers', kafka.bootstrap, '--prefix', PREFIX];
     const start = (name: string, args: string[]) => {
       const child = spawnVsp(args, { VSP_LOG_FORMAT: 'json' });
@@ -75,7 +77,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
     const progress = new Progress(say);
     const reading = readTracks({
-      kafka: createKafka(kafka.bootstrap, 'vsp-demo-progress'),
+      kafka: createKafka(kafkaConnection(kafka.bootstrap, 'vsp-demo-progress')),
       topics: topicNames(PREFIX),
       from: 'earliest',
       onFrame: (f) => progress.add(f),

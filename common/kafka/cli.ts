@@ -2,7 +2,9 @@ import { Command, Option } from 'commander';
 import { positiveInt, withKafkaOptions, type KafkaOptions } from '../cli/options.js';
 import { startKafka, stopKafka } from './local.js';
 import { ensureKafkaJars, KAFKA_VERSION } from './jars.js';
-import { createKafka, describeKafkaError } from './client.js';
+import { createKafka } from './client.js';
+import { kafkaConnection } from './connection.js';
+import { kafkaFailure } from './errors.js';
 import { createTopics } from './topics.js';
 import { deploymentStatus, formatStatus } from './status.js';
 
@@ -48,12 +50,13 @@ export function topicsCommand(): Command {
       .description('create <prefix>.frames, .tracks, .dead-letter, .tracker-state and .events (idempotent)')
       .addOption(new Option('--partitions <n>', 'partitions of the frames/tracks topics').argParser(positiveInt).default(4)),
   ).action(async (o: KafkaOptions & { partitions: number }) => {
-    const kafka = createKafka(o.brokers, 'vsp-topics', { retries: 2 });
+    const connection = kafkaConnection(o.brokers, 'vsp-topics');
+    const kafka = createKafka(connection, { retries: 2 });
     try {
       const created = await createTopics(kafka, o.prefix, o.partitions);
       process.stderr.write(created.length ? `created ${created.join(', ')}\n` : 'all topics exist\n');
     } catch (err) {
-      throw new Error(describeKafkaError(err, o.brokers));
+      throw kafkaFailure(err, connection);
     }
   });
   return cmd;
@@ -65,11 +68,12 @@ export function statusCommand(): Command {
       .description('consumer groups of the deployment: members, their partitions, and lag per partition')
       .option('--json', 'print JSON instead of text', false),
   ).action(async (o: KafkaOptions & { json: boolean }) => {
+    const connection = kafkaConnection(o.brokers, 'vsp-status');
     let groups;
     try {
-      groups = await deploymentStatus(createKafka(o.brokers, 'vsp-status', { retries: 2 }), o.prefix);
+      groups = await deploymentStatus(createKafka(connection, { retries: 2 }), o.prefix);
     } catch (err) {
-      throw new Error(describeKafkaError(err, o.brokers));
+      throw kafkaFailure(err, connection);
     }
     process.stdout.write(o.json ? `${JSON.stringify(groups)}\n` : formatStatus(groups));
   });

@@ -1,18 +1,29 @@
-// The one module that knows kafkajs is our Kafka client (kafkajs is unmaintained; keeping it
-// behind this seam lets another client replace it).
-import { Kafka, logLevel, Partitioners, type LogEntry, type Producer, type ProducerConfig, type RetryOptions } from 'kafkajs';
+// The one module that knows the Kafka client library (kafkajs today; it is unmaintained, and
+// keeping it behind the interfaces of types.ts lets another client replace it here alone).
+import { AssignerProtocol, Kafka, logLevel, Partitioners, type LogEntry, type RetryOptions } from 'kafkajs';
 import type { Logger } from '../log.js';
+import type { KafkaConnection } from './connection.js';
+import type { GroupConsumer, KafkaAdmin, KafkaClient, KafkaProducer } from './types.js';
 import './request-queue-fix.js';
 
 const RETRIED = /Connection error|ECONNREFUSED|Failed to connect|coordinator is (not available|loading)|not the correct coordinator|leader/i;
 
-export function createKafka(brokers: string, clientId: string, retry?: RetryOptions, log?: Logger): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean),
+export interface ClientOptions {
+  /** Retries of each operation (default 5); 0 fails at once, for probes. */
+  retries?: number;
+  /** Client warnings and errors go here; none are logged without it. */
+  log?: Logger;
+}
+
+export function createKafka(connection: KafkaConnection, options: ClientOptions = {}): KafkaClient {
+  const { log } = options;
+  const retry: RetryOptions = { initialRetryTime: 100, retries: options.retries ?? 5 };
+  const kafka = new Kafka({
+    clientId: connection.clientId,
+    brokers: connection.brokers,
     connectionTimeout: 3000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 100, retries: 5, ...retry },
+    retry,
     logLevel: log ? logLevel.WARN : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => {
       if (!log) return;
@@ -25,48 +36,65 @@ export function createKafka(brokers: string, clientId: string, retry?: RetryOpti
       else log.warn(fields, message);
     },
   });
-}
-
-/**
- * A producer with the settings every component wants: the Java client's murmur2 partitioner (so
- * a camera lands on the same partition whichever client produced it), no topic auto-creation,
- * and endless retries, which idempotence requires and which let a producer ride out a Kafka
- * outage instead of failing.
- */
-export function createProducer(kafka: Kafka, config: ProducerConfig = {}): Producer {
-  return kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-    ...config,
-    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000, ...config.retry },
-  });
-}
-
-/** The topics of one deployment, all under a common prefix. */
-export interface Topics {
-  frames: string;
-  tracks: string;
-  deadLetter: string;
-  trackerState: string;
-  events: string;
-}
-
-export function topicNames(prefix: string): Topics {
   return {
-    frames: `${prefix}.frames`,
-    tracks: `${prefix}.tracks`,
-    deadLetter: `${prefix}.dead-letter`,
-    trackerState: `${prefix}.tracker-state`,
-    events: `${prefix}.events`,
+    consumer: (config) => {
+      const consumer = kafka.consumer(config);
+      const group: GroupConsumer = {
+        connect: () => consumer.connect(),
+        disconnect: () => consumer.disconnect(),
+        subscribe: (s) => consumer.subscribe(s),
+        run: (c) => consumer.run(c),
+        stop: () => consumer.stop(),
+        pause: (t) => consumer.pause(t),
+        resume: (t) => consumer.resume(t),
+        seek: (t) => consumer.seek(t),
+        commitOffsets: (o) => consumer.commitOffsets(o),
+        onAssignment: (listener) => {
+          consumer.on(consumer.events.GROUP_JOIN, (e) => listener(e.payload.memberAssignment));
+        },
+      };
+      return group;
+    },
+    producer: (config = {}): KafkaProducer =>
+      kafka.producer({
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+        ...config,
+        retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+      }),
+    admin: () => adminOf(kafka),
   };
 }
 
-/** One line that says why Kafka could not be used, for CLI errors. */
-export function describeKafkaError(err: unknown, brokers: string): string {
-  const e = err as { name?: string; message?: string; originalError?: { message?: string }; cause?: { message?: string } };
-  const detail = e.originalError?.message ?? e.cause?.message ?? e.message ?? String(err);
-  if (e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError' || /ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND/.test(detail)) {
-    return `cannot reach Kafka at ${brokers}: ${detail}`;
-  }
-  return detail;
+function adminOf(kafka: Kafka): KafkaAdmin {
+  const admin = kafka.admin();
+  return {
+    connect: () => admin.connect(),
+    disconnect: () => admin.disconnect(),
+    listTopics: () => admin.listTopics(),
+    createTopics: (r) => admin.createTopics(r),
+    fetchTopicOffsets: (t) => admin.fetchTopicOffsets(t),
+    fetchTopicOffsetsByTimestamp: (t, ts) => admin.fetchTopicOffsetsByTimestamp(t, ts),
+    fetchOffsets: (r) => admin.fetchOffsets(r),
+    setOffsets: (r) => admin.setOffsets(r),
+    listGroups: async () => (await admin.listGroups()).groups.map((g) => g.groupId),
+    describeGroups: async (ids) =>
+      (await admin.describeGroups(ids)).groups.map((g) => ({
+        groupId: g.groupId,
+        state: g.state,
+        members: g.members.map((m) => ({
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          assignment: m.memberAssignment.length ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {} : {},
+        })),
+      })),
+    describeCluster: () => admin.describeCluster(),
+  };
+}
+
+/** The partition the producers' partitioner (murmur2, as Kafka's Java client) picks for a key. */
+export function partitionForKey(key: string, partitions: number): number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionErrorCode: 0, partitionId: i, leader: 0, replicas: [0], isr: [0] }));
+  return partitioner({ topic: '', partitionMetadata, message: { key, value: null } });
 }

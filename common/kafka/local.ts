@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { ensureKafkaJars, KAFKA_VERSION } from './jars.js';
 import { createKafka } from './client.js';
+import { kafkaConnection } from './connection.js';
 
 export interface LocalKafkaOptions {
   port: number;
@@ -135,7 +136,7 @@ async function ready(bootstrap: string): Promise<boolean> {
   const [host, port] = bootstrap.split(':');
   if (!(await canConnect(host!, Number(port)))) return false;
   // The port opens only after the broker is unfenced; a metadata round trip confirms it serves.
-  const admin = createKafka(bootstrap, 'vsp-kafka-probe', { retries: 0 }).admin();
+  const admin = createKafka(kafkaConnection(bootstrap, 'vsp-kafka-probe'), { retries: 0 }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();

@@ -1,7 +1,7 @@
 // What `vsp status` shows: for each consumer group reading the deployment's topics, its members
 // (with their partitions) and its lag per partition (end offset − committed offset).
-import { AssignerProtocol, type Kafka } from 'kafkajs';
-import { topicNames } from './client.js';
+import type { KafkaClient } from './types.js';
+import { topicNames } from './topics.js';
 
 export interface PartitionLag {
   topic: string;
@@ -18,7 +18,7 @@ export interface GroupStatus {
   lag: PartitionLag[];
 }
 
-export async function deploymentStatus(kafka: Kafka, prefix: string): Promise<GroupStatus[]> {
+export async function deploymentStatus(kafka: KafkaClient, prefix: string): Promise<GroupStatus[]> {
   const topics = topicNames(prefix);
   const watched = [topics.frames, topics.tracks];
   const admin = kafka.admin();
@@ -28,10 +28,9 @@ export async function deploymentStatus(kafka: Kafka, prefix: string): Promise<Gr
     const present = watched.filter((t) => existing.has(t));
     const ends = new Map<string, Map<number, number>>();
     for (const topic of present) ends.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)])));
-    const { groups } = await admin.listGroups();
-    const described = await admin.describeGroups(groups.map((g) => g.groupId));
+    const described = await admin.describeGroups(await admin.listGroups());
     const result: GroupStatus[] = [];
-    for (const g of described.groups) {
+    for (const g of described) {
       const lag: PartitionLag[] = [];
       for (const entry of await admin.fetchOffsets({ groupId: g.groupId, topics: present })) {
         for (const p of entry.partitions) {
@@ -42,10 +41,11 @@ export async function deploymentStatus(kafka: Kafka, prefix: string): Promise<Gr
         }
       }
       if (lag.length === 0) continue; // groups that never committed here (ad-hoc readers)
-      const members = g.members.map((m) => {
-        const assignment = m.memberAssignment.length ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {} : {};
-        return { clientId: m.clientId, host: m.clientHost, partitions: Object.entries(assignment).flatMap(([t, ps]) => [...ps].sort((a, b) => a - b).map((p) => `${t}[${p}]`)) };
-      });
+      const members = g.members.map((m) => ({
+        clientId: m.clientId,
+        host: m.clientHost,
+        partitions: Object.entries(m.assignment).flatMap(([t, ps]) => [...ps].sort((a, b) => a - b).map((p) => `${t}[${p}]`)),
+      }));
       result.push({ group: g.groupId, state: g.state, members, lag });
     }
     return result;

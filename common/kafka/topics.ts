@@ -1,12 +1,31 @@
-import type { Kafka } from 'kafkajs';
-import { topicNames } from './client.js';
+import type { KafkaClient } from './types.js';
+
+/** The topics of one deployment, all under a common prefix. */
+export interface Topics {
+  frames: string;
+  tracks: string;
+  deadLetter: string;
+  trackerState: string;
+  events: string;
+}
+
+export function topicNames(prefix: string): Topics {
+  return {
+    frames: `${prefix}.frames`,
+    tracks: `${prefix}.tracks`,
+    deadLetter: `${prefix}.dead-letter`,
+    trackerState: `${prefix}.tracker-state`,
+    events: `${prefix}.events`,
+  };
+}
+
 
 /**
  * Creates the deployment's topics (idempotent). Frames and tracks get `partitions` partitions
  * (the unit of parallelism: one camera lives in one partition); the tracker-state topic is
  * compacted and partitioned like the frames so each broker instance reads only its cameras.
  */
-export async function createTopics(kafka: Kafka, prefix: string, partitions: number): Promise<string[]> {
+export async function createTopics(kafka: KafkaClient, prefix: string, partitions: number): Promise<string[]> {
   const t = topicNames(prefix);
   const big = [{ name: 'max.message.bytes', value: String(16 * 1024 * 1024) }];
   const wanted = [

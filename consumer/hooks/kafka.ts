@@ -1,11 +1,13 @@
 // kafka target: each event as JSON on `<prefix>.events`, keyed by camera (one camera's events
 // stay in order in one partition).
-import { createKafka, createProducer, topicNames } from '../../common/kafka/client.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
+import { topicNames } from '../../common/kafka/topics.js';
 import type { KafkaTargetConfig } from '../rules/config.js';
 import { untilAborted, type HookContext, type Target } from './target.js';
 
 export function kafkaTarget(name: string, c: KafkaTargetConfig, ctx: HookContext): Target {
-  const producer = createProducer(createKafka(c.brokers ?? ctx.brokers, 'vsp-consumer-events', undefined, ctx.log));
+  const producer = createKafka(kafkaConnection(c.brokers ?? ctx.brokers, 'vsp-consumer-events'), { log: ctx.log }).producer();
   const topic = topicNames(c.prefix ?? ctx.prefix).events;
   let connected: Promise<void> | undefined;
   const connect = () =>

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, startKafka, stopKafka, type RunningKafka } from '../../common/kafka/local.js';
 import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
 import { createTopics } from '../../common/kafka/topics.js';
 
 export interface TestKafka extends RunningKafka {
@@ -45,7 +46,7 @@ export async function startTestKafka(): Promise<TestKafka> {
       process.kill(kafka.pid, 'SIGCONT');
     },
     async topics(partitions, prefix = `t${process.pid}-${++prefixCounter}`) {
-      await createTopics(createKafka(running.bootstrap, 'vsp-test'), prefix, partitions);
+      await createTopics(createKafka(kafkaConnection(running.bootstrap, 'vsp-test')), prefix, partitions);
       return prefix;
     },
   };

@@ -1,9 +1,10 @@
 // Building blocks for pipeline tests: processors and brokers as real `vsp` processes, and
 // waiting on Kafka for a consumer group to finish its input.
-import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '../../common/kafka/local.js';
-import { topicNames } from '../../common/kafka/client.js';
+import { topicNames } from '../../common/kafka/topics.js';
 import { vsp, type VspProcess } from './processes.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
 
 /** Starts `vsp processor` with the given args on a free (or given) port; returns it and its address. */
 export async function startProcessor(args: string[], port?: number): Promise<{ proc: VspProcess; address: string; port: number }> {
@@ -15,7 +16,7 @@ export async function startProcessor(args: string[], port?: number): Promise<{ p
 
 /** Total records in a topic (sum of partition end offsets; includes transaction markers). */
 export async function endOffsets(bootstrap: string, topic: string): Promise<Map<number, bigint>> {
-  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafka(kafkaConnection(bootstrap, 'vsp-test')).admin();
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
@@ -27,7 +28,7 @@ export async function endOffsets(bootstrap: string, topic: string): Promise<Map<
 
 /** Offsets the group has committed on the topic (-1 when none). */
 export async function committedOffsets(bootstrap: string, group: string, topic: string): Promise<Map<number, bigint>> {
-  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafka(kafkaConnection(bootstrap, 'vsp-test')).admin();
   await admin.connect();
   try {
     const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });

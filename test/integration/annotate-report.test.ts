@@ -5,20 +5,21 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import sharp from 'sharp';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { startBroker } from '../helpers/pipeline.js';
 import { stopAll, vsp, vspRun } from '../helpers/processes.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import { trackColor, type Rgb } from '../../consumer/web/overlay-style.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
 
 const CAMERAS = ['cam-1', 'cam-2'];
 const FRAMES = 20;
 
 /** Runs `vsp consumer` to the end and returns the consumer groups seen in Kafka meanwhile. */
 async function consumeWatchingGroups(bootstrap: string, args: string[]): Promise<string[]> {
-  const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafka(kafkaConnection(bootstrap, 'vsp-test')).admin();
   await admin.connect();
   const seen = new Set<string>();
   const consumer = vsp(['consumer', ...args]);
@@ -26,7 +27,7 @@ async function consumeWatchingGroups(bootstrap: string, args: string[]): Promise
   void consumer.exited.then(() => (running = false));
   try {
     while (running) {
-      for (const g of (await admin.listGroups()).groups) seen.add(g.groupId);
+      for (const g of await admin.listGroups()) seen.add(g);
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(await consumer.exited, 0, consumer.stderr());

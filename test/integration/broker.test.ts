@@ -9,7 +9,9 @@ import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { REPO, stopAll, vspRun, type VspProcess } from '../helpers/processes.js';
 import { startBroker, startProcessor, tracksProduced, waitForGroupDone } from '../helpers/pipeline.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
-import { createKafka, createProducer, topicNames } from '../../common/kafka/client.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
+import { topicNames } from '../../common/kafka/topics.js';
 import { encodeSnapshot, snapshotKey } from '../../broker/state-store.js';
 
 const DETS = path.join(REPO, 'test/fixtures/mot15/det');
@@ -99,12 +101,12 @@ describe('broker (real Kafka, real gRPC processors)', function () {
     const produced = await vspRun(['producer', ...common, '--camera', 'cam', '--source', 'synthetic:160x120', '--frames', '20', '--state-dir', path.join(work, prefix)]);
     assert.equal(produced.code, 0, produced.stderr);
     const topics = topicNames(prefix);
-    const client = createKafka(kafka.bootstrap, 'test');
+    const client = createKafka(kafkaConnection(kafka.bootstrap, 'test'));
     const admin = client.admin();
     await admin.connect();
     await admin.setOffsets({ groupId: 'resume', topic: topics.frames, partitions: [{ partition: 0, offset: '0' }] });
     await admin.disconnect();
-    const producer = createProducer(client);
+    const producer = client.producer();
     await producer.connect();
     const snapshot = encodeSnapshot({ version: 2, nextOffset: '20', cameras: {} });
     await producer.send({ topic: topics.trackerState, acks: -1, messages: [{ key: snapshotKey('resume', topics.frames, 0), value: snapshot, partition: 0 }] });

@@ -6,15 +6,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
-import { topicNames } from '../../common/kafka/client.js';
+import { topicNames } from '../../common/kafka/topics.js';
 import { sceneAt } from '../../common/synthetic/scene.js';
 import type { RuleEvent } from '../../consumer/rules/engine.js';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/hooks-receivers.js';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { endOffsets } from '../helpers/pipeline.js';
 import { stopAll, vsp, vspRun } from '../helpers/processes.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
 
 // Object 2 of this scene (box-cyan) moves right 6 px per frame without bouncing for 60 frames.
 // The gate and the yard's edges are put halfway between its positions at two frames, so the
@@ -124,7 +125,7 @@ describe('rules and hooks end to end (real Kafka, broker, processor, HTTP receiv
     // The kafka target: the same events, keyed by camera, and nothing else on the topic.
     const topic = topicNames(prefix).events;
     assert.deepEqual([...(await endOffsets(kafka.bootstrap, topic)).values()], [BigInt(expected.length)]);
-    const reader = new Kafka({ brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING }).consumer({ groupId: `events-${prefix}` });
+    const reader = createKafka(kafkaConnection(kafka.bootstrap, 'vsp-test')).consumer({ groupId: `events-${prefix}` });
     await reader.connect();
     const records: Array<{ key: string; event: RuleEvent }> = [];
     try {

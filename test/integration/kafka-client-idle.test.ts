@@ -2,7 +2,9 @@
 // has answered a request (common/kafka/request-queue-fix.ts). Our client must not: an idle
 // connected producer and consumer arm no request-queue timer at all.
 import assert from 'node:assert/strict';
-import { createKafka, createProducer, topicNames } from '../../common/kafka/client.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
+import { topicNames } from '../../common/kafka/topics.js';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 
 /** setTimeout calls made from kafkajs's request queue while `ms` pass. */
@@ -34,8 +36,8 @@ describe('Kafka client (kafkajs) when idle', function () {
 
   it('arms no request-queue timer on connections that have answered requests', async () => {
     const topics = topicNames(await kafka.topics(1));
-    const client = createKafka(kafka.bootstrap, 'idle-test');
-    const producer = createProducer(client, { idempotent: true, maxInFlightRequests: 1 });
+    const client = createKafka(kafkaConnection(kafka.bootstrap, 'idle-test'));
+    const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
     const consumer = client.consumer({ groupId: `idle-${Date.now()}`, maxWaitTimeInMs: 5000 });
     await producer.connect();
     await consumer.connect();

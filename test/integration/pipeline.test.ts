@@ -4,14 +4,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka } from 'kafkajs';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { stopAll, vsp, vspRun } from '../helpers/processes.js';
 import { sceneAt } from '../../common/synthetic/scene.js';
 import { DeadLetterCodec } from '../../common/proto.js';
-import { topicNames } from '../../common/kafka/client.js';
+import { topicNames } from '../../common/kafka/topics.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import { iou } from '../../common/boxes.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
 
 const CAMERAS = ['cam-a', 'cam-b', 'cam-c'];
 const FRAMES = 100;
@@ -83,7 +84,7 @@ describe('pipeline end to end (real Kafka, real gRPC processor)', function () {
     const topics = topicNames(prefix);
     const processor = vsp(['processor', '--impl', 'synthetic', '--port', '0']);
     const address = (await processor.waitForStdout(/^127\.0\.0\.1:\d+$/)).trim();
-    const client = new Kafka({ brokers: [kafka.bootstrap], logLevel: 0 });
+    const client = createKafka(kafkaConnection(kafka.bootstrap, 'vsp-test'));
     const producer = client.producer();
     await producer.connect();
     const garbage = Buffer.from([0xff, 0x13, 0x37, 0x00, 0x42, 0x99, 0x07, 0x07]);

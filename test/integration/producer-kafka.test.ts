@@ -10,7 +10,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { createKafka, topicNames } from '../../common/kafka/client.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
+import { topicNames } from '../../common/kafka/topics.js';
 import { FrameCodec } from '../../common/proto.js';
 import { timestampToMs } from '../../common/time.js';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
@@ -43,7 +45,7 @@ async function probe(file: string): Promise<{ frames: number; fps: number }> {
 
 /** Every record of the topic, in offset order per partition. */
 async function readTopic(bootstrap: string, topic: string): Promise<TopicRecord[]> {
-  const kafka = createKafka(bootstrap, 'vsp-test-reader');
+  const kafka = createKafka(kafkaConnection(bootstrap, 'vsp-test-reader'));
   const admin = kafka.admin();
   await admin.connect();
   const total = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);

@@ -5,18 +5,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { REPO, stopAll, vspRun } from '../helpers/processes.js';
 import { FrameCodec } from '../../common/proto.js';
-import { topicNames } from '../../common/kafka/client.js';
+import { topicNames } from '../../common/kafka/topics.js';
 import { jpegSize } from '../../producer/jpeg.js';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
 
 const STAND_IN = path.join(REPO, 'test/stand-ins/v4l2');
 
 async function readFrames(bootstrap: string, topic: string, count: number): Promise<Frame__Output[]> {
-  const consumer = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).consumer({ groupId: `read-${Date.now()}` });
+  const consumer = createKafka(kafkaConnection(bootstrap, 'vsp-test')).consumer({ groupId: `read-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const frames: Frame__Output[] = [];

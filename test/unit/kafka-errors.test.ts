@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import kafkajs from 'kafkajs';
-import { isKafkaUnavailable } from '../../producer/kafka-outage.js';
+import { CLIENT_ERRORS } from '../../common/kafka/client-errors.js';
+import { KafkaError, isKafkaUnavailable, kafkaFailure } from '../../common/kafka/errors.js';
+import { kafkaConnection } from '../../common/kafka/connection.js';
 
-// kafkajs's own error classes (CommonJS: no named ESM exports), built the way kafkajs builds them
-// internally, which its typings do not describe.
-type ErrorClass = new (e: unknown, options?: object) => Error;
-type Names = 'KafkaJSConnectionError' | 'KafkaJSError' | 'KafkaJSNonRetriableError' | 'KafkaJSNumberOfRetriesExceeded' | 'KafkaJSProtocolError' | 'KafkaJSRequestTimeoutError';
-const { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSRequestTimeoutError } = kafkajs as unknown as Record<Names, ErrorClass>;
+const { KafkaJSConnectionError, KafkaJSError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError, KafkaJSRequestTimeoutError } = CLIENT_ERRORS;
 
 describe('isKafkaUnavailable', () => {
   const refused = () => new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9092');
@@ -30,5 +27,27 @@ describe('isKafkaUnavailable', () => {
     assert.equal(isKafkaUnavailable(new KafkaJSError('The producer is disconnecting')), false);
     assert.equal(isKafkaUnavailable(new TypeError('x is undefined')), false);
     assert.equal(isKafkaUnavailable('ECONNREFUSED'), false);
+  });
+});
+
+describe('kafkaFailure', () => {
+  const connection = kafkaConnection('127.0.0.1:1,127.0.0.1:2', 'test');
+
+  it('says Kafka cannot be reached, keeps the original as cause and is retriable', () => {
+    const refused = new KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:1');
+    const err = kafkaFailure(refused, connection);
+    assert.ok(err instanceof KafkaError);
+    assert.equal(err.message, 'cannot reach Kafka at 127.0.0.1:1,127.0.0.1:2: Connection error: connect ECONNREFUSED 127.0.0.1:1');
+    assert.equal(err.cause, refused);
+    assert.equal(err.retriable, true);
+    assert.equal(kafkaFailure(err, connection), err, 'not wrapped twice');
+  });
+
+  it('keeps a fatal error fatal, with its own message', () => {
+    const tooLarge = new KafkaJSProtocolError({ message: 'The request included a message larger than the max message size the server will accept', type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false });
+    const err = kafkaFailure(tooLarge, connection);
+    assert.equal(err.message, 'The request included a message larger than the max message size the server will accept');
+    assert.equal(err.retriable, false);
+    assert.equal(err.cause, tooLarge);
   });
 });

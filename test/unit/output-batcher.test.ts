@@ -1,13 +1,13 @@
 // The broker's output coalescing, against a producer whose requests the test completes by hand.
 import assert from 'node:assert/strict';
-import type { Producer, ProducerBatch } from 'kafkajs';
+import type { KafkaProducer, SendBatchRequest } from '../../common/kafka/types.js';
 import { mergeByTopic, OutputBatcher } from '../../broker/output-batcher.js';
 
 /** Records each sendBatch and lets the test acknowledge or fail it. */
 class ManualProducer {
-  readonly requests: Array<{ batch: ProducerBatch; ack: () => void; fail: (err: Error) => void }> = [];
+  readonly requests: Array<{ batch: SendBatchRequest; ack: () => void; fail: (err: Error) => void }> = [];
 
-  sendBatch: Producer['sendBatch'] = (batch) =>
+  sendBatch: KafkaProducer['sendBatch'] = (batch) =>
     new Promise((resolve, reject) => {
       this.requests.push({ batch, ack: () => resolve([]), fail: reject });
     });

@@ -1,0 +1,186 @@
+// The project's own view of a Kafka client: the records, offsets and operations the components
+// use, and nothing of a particular client library. The shapes follow the KafkaJS-style API that
+// both kafkajs (today's client) and Confluent's librdkafka-based kafka-javascript implement, so
+// another client plugs in at common/kafka/client.ts alone.
+
+export type Headers = Record<string, Buffer | string | undefined>;
+
+/** A record to produce. `timestamp` is ms since the epoch, as a string. */
+export interface KafkaRecord {
+  key?: Buffer | string | null;
+  value: Buffer | string | null;
+  partition?: number;
+  timestamp?: string;
+  headers?: Headers;
+}
+
+/** A record as consumed. */
+export interface ConsumedRecord {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: string;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}
+
+export interface TopicRecords {
+  topic: string;
+  messages: KafkaRecord[];
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface TopicPartitionOffset extends TopicPartition {
+  offset: string;
+}
+
+/** acks: -1 = all in-sync replicas. */
+export interface SendRequest extends TopicRecords {
+  acks?: number;
+}
+
+export interface SendBatchRequest {
+  topicMessages: TopicRecords[];
+  acks?: number;
+}
+
+export interface ProducerConfig {
+  idempotent?: boolean;
+  maxInFlightRequests?: number;
+  /** Makes the producer transactional; connecting fences older producers with the same id. */
+  transactionalId?: string;
+}
+
+export interface KafkaTransaction {
+  send(request: SendRequest): Promise<unknown>;
+  sendBatch(request: SendBatchRequest): Promise<unknown>;
+  /** Commits the consumer group's offsets atomically with the transaction. */
+  sendOffsets(request: { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface KafkaProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  send(request: SendRequest): Promise<unknown>;
+  sendBatch(request: SendBatchRequest): Promise<unknown>;
+  transaction(): Promise<KafkaTransaction>;
+}
+
+export interface ConsumerConfig {
+  groupId: string;
+  /** false: only committed transactional records (read_committed). */
+  readUncommitted?: boolean;
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  maxBytesPerPartition?: number;
+  /** How long a fetch waits for data when there is none. */
+  maxWaitTimeInMs?: number;
+}
+
+/** One partition's records of a fetch, with the partition's end offset. */
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: ConsumedRecord[];
+}
+
+export interface EachBatchPayload {
+  batch: RecordBatch;
+  /** Marks an offset as consumed (the next fetch starts after it). */
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  /** The partition was revoked or sought since this batch was fetched. */
+  isStale(): boolean;
+}
+
+export interface EachMessagePayload {
+  topic: string;
+  partition: number;
+  message: ConsumedRecord;
+  heartbeat(): Promise<void>;
+}
+
+export interface RunConfig {
+  autoCommit?: boolean;
+  eachBatchAutoResolve?: boolean;
+  partitionsConsumedConcurrently?: number;
+  eachBatch?: (payload: EachBatchPayload) => Promise<void>;
+  eachMessage?: (payload: EachMessagePayload) => Promise<void>;
+}
+
+/** Partitions per topic assigned to this member after a rebalance. */
+export type Assignment = Record<string, number[]>;
+
+export interface GroupConsumer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  subscribe(subscription: { topic: string; fromBeginning?: boolean }): Promise<void>;
+  run(config: RunConfig): Promise<void>;
+  stop(): Promise<void>;
+  pause(topics: { topic: string; partitions?: number[] }[]): void;
+  resume(topics: { topic: string; partitions?: number[] }[]): void;
+  seek(target: TopicPartitionOffset): void;
+  commitOffsets(offsets: TopicPartitionOffset[]): Promise<void>;
+  /** Called with this member's partitions each time the group (re)joins. */
+  onAssignment(listener: (assignment: Assignment) => void): void;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  offset: string;
+  high: string;
+  low: string;
+}
+
+export interface GroupMember {
+  clientId: string;
+  clientHost: string;
+  /** Partitions per topic assigned to the member. */
+  assignment: Assignment;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  members: GroupMember[];
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions?: number;
+  replicationFactor?: number;
+  configEntries?: { name: string; value: string }[];
+}
+
+export interface KafkaAdmin {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  listTopics(): Promise<string[]>;
+  createTopics(request: { topics: TopicSpec[]; waitForLeaders?: boolean }): Promise<boolean>;
+  fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  fetchTopicOffsetsByTimestamp(topic: string, timestamp?: number): Promise<{ partition: number; offset: string }[]>;
+  /** Committed offsets of a group ('-1' where none). */
+  fetchOffsets(request: { groupId: string; topics: string[] }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+  setOffsets(request: { groupId: string; topic: string; partitions: { partition: number; offset: string }[] }): Promise<void>;
+  listGroups(): Promise<string[]>;
+  describeGroups(groupIds: string[]): Promise<GroupDescription[]>;
+  describeCluster(): Promise<{ brokers: { nodeId: number; host: string; port: number }[]; controller: number | null; clusterId: string }>;
+}
+
+export interface KafkaClient {
+  consumer(config: ConsumerConfig): GroupConsumer;
+  /**
+   * A producer with the settings every component wants: the Java client's murmur2 partitioner
+   * (a camera lands on the same partition whichever client produced it), no topic
+   * auto-creation, and endless retries (idempotence requires them; they ride out an outage).
+   */
+  producer(config?: ProducerConfig): KafkaProducer;
+  admin(): KafkaAdmin;
+}
