@@ -7,12 +7,12 @@ import protobuf from 'protobufjs';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import {
   FrameCodec,
-  GRPC_CHANNEL_OPTIONS,
   LegacyImageInfoCodec,
   LegacyResultCodec,
   ProcessResponseCodec,
   processRequestFromEncodedFrames,
 } from '../common/proto.js';
+import { createChannel } from '../common/grpc.js';
 import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
 
 const health = (() => {
@@ -32,7 +32,7 @@ export abstract class Endpoint {
   name = '';
 
   constructor(readonly address: string, callsPerEndpoint: number) {
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), GRPC_CHANNEL_OPTIONS);
+    this.client = createChannel(address);
     this.queue = new PQueue({ concurrency: callsPerEndpoint });
   }
 

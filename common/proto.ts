@@ -59,13 +59,6 @@ export const DeadLetterCodec = codec<DeadLetter, DeadLetter__Output>('vsp.v1.Dea
 export const LegacyImageInfoCodec = codec<ImageInfo, unknown>('ImageInfo', legacyRoot);
 export const LegacyResultCodec = codec<unknown, ImageInfoWithMeta__Output>('ImageInfoWithMeta', legacyRoot);
 
-/** grpc-js options shared by clients and servers: frames can exceed grpc's 4 MiB default. */
-export const GRPC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-export const GRPC_CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
-  'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
-};
-
 /** The vsp.v1 gRPC package (Processor service), loaded with the same options as the types. */
 export function loadProcessorPackage(): ProcessorProto {
   const def = protoLoader.loadSync('vsp/v1/processor.proto', { ...CONVERSION, keepCase: false, includeDirs: [PROTO_DIR] });

@@ -4,7 +4,8 @@
 import * as grpc from '@grpc/grpc-js';
 import PQueue from 'p-queue';
 import { HealthImplementation } from 'grpc-health-check';
-import { GRPC_CHANNEL_OPTIONS, loadLegacyPackage, loadProcessorPackage } from '../common/proto.js';
+import { loadLegacyPackage, loadProcessorPackage } from '../common/proto.js';
+import { bindServer, createServer } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
 import { counter, gauge, histogram } from '../common/metrics.js';
 import type { ProcessRequest__Output } from '../common/gen/vsp/v1/ProcessRequest.js';
@@ -50,7 +51,7 @@ const processorMetrics = {
 
 export async function serveProcessor(detector: Detector, o: ServeOptions): Promise<RunningProcessor> {
   const pkg = loadProcessorPackage();
-  const server = new grpc.Server(GRPC_CHANNEL_OPTIONS);
+  const server = createServer();
   const health = new HealthImplementation({ '': 'SERVING', 'vsp.v1.Processor': 'SERVING' });
   health.addToServer(server);
   const queue = new PQueue({ concurrency: o.concurrency });
@@ -78,9 +79,7 @@ export async function serveProcessor(detector: Detector, o: ServeOptions): Promi
     },
   });
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${o.host}:${o.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
-  );
+  const port = await bindServer(server, o.host, o.port);
   o.log.info({ host: o.host, port, detector: info.name }, 'processor serving');
 
   return {
