@@ -3,8 +3,9 @@
 // that resumes where it left off. Undecodable records go to the dead-letter topic.
 import { randomUUID } from 'node:crypto';
 import type { KafkaClient } from '../common/kafka/types.js';
-import { DeadLetterCodec, TrackedFrameCodec } from '../common/proto.js';
-import { nowMs, nowTimestamp, timestampToMs } from '../common/time.js';
+import { TrackedFrameCodec } from '../common/proto.js';
+import { deadLetterRecord } from '../common/dead-letter.js';
+import { nowMs, timestampToMs } from '../common/time.js';
 import { counter, histogram } from '../common/metrics.js';
 import type { Logger } from '../common/log.js';
 import type { Topics } from '../common/kafka/topics.js';
@@ -53,11 +54,8 @@ export async function readTracks(o: ReadOptions): Promise<{ frames: number; dead
           consumerMetrics.deadLetters.inc();
           const reason = `not a vsp.v1.TrackedFrame: ${(err as Error).message}`;
           o.log.warn({ partition, offset: message.offset, reason }, 'record sent to the dead-letter topic');
-          const dead = DeadLetterCodec.encode({
-            topic: o.topics.tracks, partition, offset: Number(message.offset), key: message.key ?? Buffer.alloc(0),
-            value: message.value ?? Buffer.alloc(0), reason, component: 'consumer', time: nowTimestamp(),
-          });
-          await producer.send({ topic: o.topics.deadLetter, messages: [{ key: message.key, value: Buffer.from(dead) }] });
+          const dead = deadLetterRecord({ topic: o.topics.tracks, partition, ...message }, reason, 'consumer');
+          await producer.send({ topic: o.topics.deadLetter, messages: [dead] });
           return;
         }
         if (o.camera !== undefined && frame.cameraId !== o.camera) return;

@@ -2,6 +2,7 @@
 // `Tracker`, declare its `TrackerKind` next to it, list it here.
 import type { Tracker, TrackerSnapshot } from './tracker.js';
 import { SORT } from './sort.js';
+import { BYTETRACK } from './bytetrack.js';
 
 /** One tunable parameter of a tracker, as a CLI flag. */
 export interface TrackerParam {
@@ -31,7 +32,7 @@ export interface TrackerKind {
   minScore(params: TrackerParams): number | undefined;
 }
 
-export const TRACKERS: Readonly<Record<string, TrackerKind>> = { sort: SORT };
+export const TRACKERS: Readonly<Record<string, TrackerKind>> = { sort: SORT, bytetrack: BYTETRACK };
 
 /** Which tracker a camera gets, with its parameters (complete: defaults filled in). */
 export interface TrackerSpec {

@@ -1,0 +1,140 @@
+// The partition sink against in-memory Kafka operations: offsets are committed only for outputs
+// Kafka acknowledged, with the tracker snapshot matching them; exactly-once puts outputs, the
+// snapshot and the offset in one transaction.
+import assert from 'node:assert/strict';
+import { PartitionSink, type SinkOptions } from '../../broker/partition-sink.js';
+import type { PartitionSnapshot } from '../../broker/state-store.js';
+import type { KafkaProducer, KafkaTransaction, TopicRecords } from '../../common/kafka/types.js';
+import { quietLog, settle } from './broker-fakes.js';
+
+interface Sent {
+  batch: TopicRecords[];
+  ack(): void;
+  fail(err: Error): void;
+}
+
+function options(over: Partial<SinkOptions>, sent: Sent[], commits: string[], failures: Error[]): SinkOptions {
+  return {
+    exactlyOnce: false,
+    producer: {} as KafkaProducer,
+    send: (batch) => new Promise((ack, fail) => sent.push({ batch, ack: () => ack(), fail })),
+    group: 'g',
+    inputTopic: 'frames',
+    partition: 2,
+    stateTopic: 'state',
+    stateKey: 'g/frames/2',
+    commitEvery: 3,
+    commitIntervalMs: 60_000,
+    snapshot: (nextOffset): PartitionSnapshot => ({ version: 2, nextOffset, cameras: {} }),
+    commitOffset: async (offset) => void commits.push(offset),
+    onFailure: (err) => failures.push(err),
+    log: quietLog,
+    ...over,
+  };
+}
+
+const record = (offset: number) => ({ offset: String(offset), topic: 'tracks', message: { key: 'cam', value: Buffer.from(`o${offset}`) } });
+const stateOf = (batch: TopicRecords[]) => JSON.parse(String(batch.find((t) => t.topic === 'state')!.messages[0]!.value)) as PartitionSnapshot;
+
+describe('PartitionSink', () => {
+  it('at-least-once: commits the offset only after the outputs and then the snapshot were acknowledged', async () => {
+    const sent: Sent[] = [];
+    const commits: string[] = [];
+    const failures: Error[] = [];
+    const sink = new PartitionSink(options({}, sent, commits, failures));
+    for (const o of [10, 11, 12]) sink.push(record(o));
+    await settle();
+    assert.equal(sent.length, 1);
+    assert.deepEqual(sent[0]!.batch, [{ topic: 'tracks', messages: [10, 11, 12].map((o) => record(o).message) }]);
+    assert.deepEqual(commits, [], 'nothing committed before Kafka acknowledged the outputs');
+    sent[0]!.ack();
+    await settle();
+    assert.equal(sent.length, 2, 'then the snapshot');
+    assert.equal(stateOf(sent[1]!.batch).nextOffset, '13');
+    assert.deepEqual(sent[1]!.batch[0]!.messages[0]!.partition, 2);
+    assert.deepEqual(commits, []);
+    sent[1]!.ack();
+    await settle();
+    assert.deepEqual(commits, ['13']);
+    assert.equal(sink.committed, '13');
+    const closed = sink.close();
+    await settle();
+    await closed;
+    assert.deepEqual(failures, []);
+  });
+
+  it('at-least-once: a failed send commits nothing and reports the failure once', async () => {
+    const sent: Sent[] = [];
+    const commits: string[] = [];
+    const failures: Error[] = [];
+    const sink = new PartitionSink(options({}, sent, commits, failures));
+    for (const o of [0, 1, 2]) sink.push(record(o));
+    await settle();
+    sent[0]!.fail(new Error('MESSAGE_TOO_LARGE'));
+    await settle();
+    assert.deepEqual(commits, []);
+    assert.deepEqual(failures.map((e) => e.message), ['MESSAGE_TOO_LARGE']);
+    assert.equal(sink.committed, undefined);
+  });
+
+  it('close() sends and commits what was pushed; abandon() commits nothing more', async () => {
+    const sent: Sent[] = [];
+    const commits: string[] = [];
+    const sink = new PartitionSink(options({ commitEvery: 100 }, sent, commits, []));
+    sink.push(record(5));
+    await settle();
+    sent[0]!.ack();
+    await settle();
+    assert.deepEqual(commits, [], 'not yet due');
+    const closing = sink.close();
+    await settle();
+    sent[1]!.ack();
+    await closing;
+    assert.deepEqual(commits, ['6']);
+
+    const sent2: Sent[] = [];
+    const commits2: string[] = [];
+    const other = new PartitionSink(options({ commitEvery: 100 }, sent2, commits2, []));
+    other.push(record(7));
+    await settle();
+    const abandoned = other.abandon();
+    sent2[0]!.ack();
+    await abandoned;
+    assert.deepEqual(commits2, []);
+    assert.equal(sent2.length, 1, 'no snapshot after abandoning');
+  });
+
+  it('exactly-once: outputs, snapshot and offset in one transaction; a failure aborts it', async () => {
+    const log: string[] = [];
+    let failNext = false;
+    const txn: KafkaTransaction = {
+      send: async () => {},
+      sendBatch: async (r) => {
+        log.push(`batch ${r.topicMessages.map((t) => `${t.topic}:${t.messages.length}`).join(' ')} next=${stateOf(r.topicMessages).nextOffset}`);
+        if (failNext) throw new Error('fenced');
+      },
+      sendOffsets: async (r) => void log.push(`offsets ${r.consumerGroupId} ${r.topics[0]!.topic}[${r.topics[0]!.partitions[0]!.partition}]=${r.topics[0]!.partitions[0]!.offset}`),
+      commit: async () => void log.push('commit'),
+      abort: async () => void log.push('abort'),
+    };
+    const producer = { transaction: async () => txn } as unknown as KafkaProducer;
+    const failures: Error[] = [];
+    const commits: string[] = [];
+    const sink = new PartitionSink(options({ exactlyOnce: true, producer, commitEvery: 2 }, [], commits, failures));
+    sink.push(record(0));
+    await settle();
+    assert.deepEqual(log, [], 'waits for commitEvery records');
+    sink.push(record(1));
+    for (let i = 0; i < 5; i++) await settle();
+    assert.deepEqual(log, ['batch tracks:2 state:1 next=2', 'offsets g frames[2]=2', 'commit']);
+    assert.equal(sink.committed, '2');
+    failNext = true;
+    sink.push(record(2));
+    sink.push(record(3));
+    for (let i = 0; i < 5; i++) await settle();
+    assert.deepEqual(log.slice(3), ['batch tracks:2 state:1 next=4', 'abort']);
+    assert.deepEqual(failures.map((e) => e.message), ['fenced']);
+    assert.equal(sink.committed, '2');
+    assert.deepEqual(commits, [], 'exactly-once never commits outside the transaction');
+  });
+});
