@@ -1,15 +1,11 @@
-// Real JPEGs for the JPEG header and MJPEG splitter tests, made by ffmpeg and sharp (libjpeg-turbo).
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Real JPEGs for the JPEG header and MJPEG splitter tests: ffmpeg's (kept in
+// test/fixtures/jpeg, see its README) and sharp's (libjpeg-turbo, made here).
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 
-const run = promisify(execFile);
-/** samples/vtest.avi, from dist/test/unit/ where this runs. */
-export const VTEST = fileURLToPath(new URL('../../../samples/vtest.avi', import.meta.url));
+/** test/fixtures/jpeg, from dist/test/unit/ where this runs. */
+const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/jpeg/', import.meta.url));
 
 export interface JpegSamples {
   /** A vtest.avi frame, 768x576, from ffmpeg's encoder. */
@@ -24,10 +20,7 @@ export interface JpegSamples {
   exifThumbnail: Buffer;
 }
 
-async function ffmpegJpegs(dir: string, name: string, input: string[], frames: number, extra: string[] = []): Promise<Buffer[]> {
-  await run('ffmpeg', ['-v', 'error', ...input, '-frames:v', String(frames), ...extra, join(dir, `${name}-%d.jpg`)]);
-  return Promise.all(Array.from({ length: frames }, (_, i) => readFile(join(dir, `${name}-${i + 1}.jpg`))));
-}
+const fixture = (name: string) => readFile(`${FIXTURES}${name}`);
 
 function noise(width: number, height: number, seed: number): Buffer {
   const rgb = Buffer.alloc(width * height * 3);
@@ -71,19 +64,12 @@ export function exifApp1(thumbnail: Buffer): Buffer {
 }
 
 export async function makeJpegSamples(): Promise<JpegSamples> {
-  const dir = await mkdtemp(join(tmpdir(), 'vsp-jpeg-'));
-  try {
-    const [vtest] = await ffmpegJpegs(dir, 'vtest', ['-i', VTEST], 1, ['-q:v', '3']);
-    const small = await ffmpegJpegs(dir, 'small', ['-f', 'lavfi', '-i', 'testsrc2=s=160x120:r=10'], 3);
-    const [restarts] = await ffmpegJpegs(dir, 'rst', ['-f', 'lavfi', '-i', 'testsrc2=s=320x240'], 1, ['-threads', '4', '-slices', '4']);
-    const progressive = await sharp(noise(200, 100, 1), { raw: { width: 200, height: 100, channels: 3 } })
-      .jpeg({ progressive: true, quality: 85 })
-      .toBuffer();
-    const thumbnail = await sharp(noise(32, 24, 2), { raw: { width: 32, height: 24, channels: 3 } }).jpeg().toBuffer();
-    const main = await sharp(noise(640, 480, 3), { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 70 }).toBuffer();
-    const exifThumbnail = Buffer.concat([main.subarray(0, 2), exifApp1(thumbnail), main.subarray(2)]);
-    return { vtest: vtest!, small, restarts: restarts!, progressive, exifThumbnail };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const [vtest, restarts, ...small] = await Promise.all(['vtest.jpg', 'restarts.jpg', 'small-1.jpg', 'small-2.jpg', 'small-3.jpg'].map(fixture));
+  const progressive = await sharp(noise(200, 100, 1), { raw: { width: 200, height: 100, channels: 3 } })
+    .jpeg({ progressive: true, quality: 85 })
+    .toBuffer();
+  const thumbnail = await sharp(noise(32, 24, 2), { raw: { width: 32, height: 24, channels: 3 } }).jpeg().toBuffer();
+  const main = await sharp(noise(640, 480, 3), { raw: { width: 640, height: 480, channels: 3 } }).jpeg({ quality: 70 }).toBuffer();
+  const exifThumbnail = Buffer.concat([main.subarray(0, 2), exifApp1(thumbnail), main.subarray(2)]);
+  return { vtest: vtest!, small, restarts: restarts!, progressive, exifThumbnail };
 }
