@@ -1,10 +1,10 @@
 // Draws a frame's tracks onto its (BGR) image for the desktop window, in the web viewer's style
-// (same colour per track id, same line and tag sizes): box, `#id label` tag, trail, and an
-// overlay with the camera's frame rate and end-to-end latency.
+// (web/overlay-style.ts: same colour per track id, same tag text, line and tag sizes): box,
+// `#id label` tag, trail, and an overlay with the camera's frame rate and end-to-end latency.
 import type { Mat } from '@u4/opencv4nodejs';
 import type { Track__Output } from '../../common/gen/vsp/v1/Track.js';
 import type { OpenCv } from '../../common/opencv.js';
-import { lineWidth, tagFontSize, tagLeft, tagTop, textColorOn, trackColor, type Rgb } from '../web/overlay-style.js';
+import { lineWidth, TAG_PADDING, tagFontSize, tagHeightFor, tagLeft, tagText, tagTop, tagWidthFor, textRgbOn, trackColor, type Rgb } from '../web/overlay-style.js';
 import type { Point } from './trails.js';
 
 export interface Overlay {
@@ -40,14 +40,14 @@ export function drawFrame(cv: OpenCv, image: Mat, tracks: readonly Track__Output
   for (const t of tracks) {
     const color = trackColor(t.trackId);
     image.drawRectangle(point(t.x1, t.y1), point(t.x2, t.y2), bgr(color), lw, cv.LINE_8);
-    const label = `#${t.trackId} ${t.label}`.trim();
+    const label = tagText(t.trackId, t.label);
     const { size } = cv.getTextSize(label, cv.FONT_HERSHEY_SIMPLEX, fontScale, 1);
-    const tagWidth = size.width + 6;
-    const tagHeight = font + 4;
+    const tagWidth = tagWidthFor(size.width);
+    const tagHeight = tagHeightFor(font);
     const x = tagLeft(t, lw, tagWidth, image.cols);
     const y = tagTop(t, lw, tagHeight);
     image.drawRectangle(point(x, y), point(x + tagWidth, y + tagHeight), bgr(color), cv.FILLED, cv.LINE_8);
-    text(label, x + 3, y + tagHeight - 3, textColorOn(color) === '#000' ? [0, 0, 0] : WHITE);
+    text(label, x + TAG_PADDING, y + tagHeight - 3, textRgbOn(color));
   }
 
   const lines = [`${overlay.camera} #${overlay.seq}`, `${overlay.fps.toFixed(1)} fps, latency ${Math.round(overlay.latencyMs)} ms`];

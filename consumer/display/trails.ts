@@ -1,17 +1,14 @@
 // Short trails behind tracks: the last few bottom-centres (where an object stands) of each track,
 // per camera. A track unseen for a while is forgotten, so memory follows the live tracks only.
+import type { Box } from '../../common/boxes.js';
 
 export interface Point {
   x: number;
   y: number;
 }
 
-interface TrackBox {
-  trackId: number;
-  x1: number;
-  x2: number;
-  y2: number;
-}
+/** What a trail needs of a track: its id and where it stands. */
+type TrackBox = Pick<Box, 'x1' | 'x2' | 'y2'> & { trackId: number };
 
 interface Trail {
   points: Point[];

@@ -2,7 +2,7 @@
 // push() never blocks; when the queue is full the oldest event is dropped and counted. At most
 // `concurrency` deliveries run at once (1 keeps a target's events in order).
 import type { Logger } from '../../common/log.js';
-import type { RuleEvent } from '../rules/engine.js';
+import type { RuleEvent } from '../rules/event.js';
 import { errorMessage, type Target } from './target.js';
 
 export interface QueueOptions {

@@ -2,8 +2,19 @@
 // non-zero exit, a signal or the timeout (SIGKILL) is a failed delivery; the last line of its
 // stderr says why. Not retried: a command may have done half its work.
 import { spawn } from 'node:child_process';
-import type { ExecConfig } from '../rules/config.js';
-import type { Target } from './target.js';
+import { z } from 'zod';
+import { seconds } from '../rules/fields.js';
+import { queueFields, type Target, type TargetType } from './target.js';
+
+/** `type: exec` in the rules file's targets. */
+export const execConfigSchema = z.strictObject({
+  type: z.literal('exec'),
+  /** argv, no shell: [program, ...args]. */
+  command: z.array(z.string().min(1)).min(1, { error: 'expected [program, ...args]' }),
+  timeoutS: seconds.default(30),
+  ...queueFields,
+});
+export type ExecConfig = z.output<typeof execConfigSchema>;
 
 export function execTarget(name: string, c: ExecConfig): Target {
   const [program, ...args] = c.command as [string, ...string[]];
@@ -38,3 +49,5 @@ export function execTarget(name: string, c: ExecConfig): Target {
     close: async () => {},
   };
 }
+
+export const execType: TargetType<typeof execConfigSchema> = { schema: execConfigSchema, create: execTarget };

@@ -1,10 +1,21 @@
 // kafka target: each event as JSON on `<prefix>.events`, keyed by camera (one camera's events
 // stay in order in one partition).
+import { z } from 'zod';
 import { createKafka } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
 import { topicNames } from '../../common/kafka/topics.js';
-import type { KafkaTargetConfig } from '../rules/config.js';
-import { untilAborted, type HookContext, type Target } from './target.js';
+import { queueFields, untilAborted, type HookContext, type Target, type TargetType } from './target.js';
+
+/** `type: kafka` in the rules file's targets. */
+export const kafkaTargetConfigSchema = z.strictObject({
+  type: z.literal('kafka'),
+  /** Defaults to the consumer's --brokers. */
+  brokers: z.string().min(1).optional(),
+  /** Topic `<prefix>.events`; defaults to the consumer's --prefix. */
+  prefix: z.string().min(1).optional(),
+  ...queueFields,
+});
+export type KafkaTargetConfig = z.output<typeof kafkaTargetConfigSchema>;
 
 export function kafkaTarget(name: string, c: KafkaTargetConfig, ctx: HookContext): Target {
   const producer = createKafka(kafkaConnection(c.brokers ?? ctx.brokers, 'vsp-consumer-events'), { log: ctx.log }).producer();
@@ -24,3 +35,5 @@ export function kafkaTarget(name: string, c: KafkaTargetConfig, ctx: HookContext
     close: () => producer.disconnect(),
   };
 }
+
+export const kafkaType: TargetType<typeof kafkaTargetConfigSchema> = { schema: kafkaTargetConfigSchema, create: kafkaTarget };

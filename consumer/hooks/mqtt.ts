@@ -5,9 +5,21 @@
 // queues while offline; the delivery queue bounds what waits.
 import { randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
-import type { MqttConfig } from '../rules/config.js';
-import type { RuleEvent } from '../rules/engine.js';
-import { errorMessage, untilAborted, type HookContext, type Target } from './target.js';
+import { z } from 'zod';
+import type { RuleEvent } from '../rules/event.js';
+import { errorMessage, queueFields, untilAborted, type HookContext, type Target, type TargetType } from './target.js';
+
+/** `type: mqtt` in the rules file's targets. */
+export const mqttConfigSchema = z.strictObject({
+  type: z.literal('mqtt'),
+  url: z.url({ protocol: /^(mqtts?|wss?|tcp|ssl)$/, error: 'expected an mqtt://, mqtts://, ws:// or wss:// URL' }),
+  prefix: z.string().min(1).default('vsp'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+  ...queueFields,
+});
+export type MqttConfig = z.output<typeof mqttConfigSchema>;
 
 /** The messages one event becomes: [topic, payload, retain]. */
 function mqttMessages(prefix: string, event: RuleEvent): Array<[string, string, boolean]> {
@@ -52,3 +64,5 @@ export function mqttTarget(name: string, c: MqttConfig, ctx: HookContext): Targe
     },
   };
 }
+
+export const mqttType: TargetType<typeof mqttConfigSchema> = { schema: mqttConfigSchema, create: mqttTarget };

@@ -1,30 +1,14 @@
 // What `vsp consumer --rules` runs: every frame through the rule engine, each event to its rule's
 // targets through their delivery queues; at the end, a flush of the engine and a bounded drain.
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
-import type { RulesConfig, TargetConfig } from '../rules/config.js';
+import type { RulesConfig } from '../rules/config.js';
 import { RuleEngine, type RuleEvent } from '../rules/engine.js';
 import { DeliveryQueue } from './delivery-queue.js';
-import { execTarget } from './exec.js';
-import { kafkaTarget } from './kafka.js';
-import { mqttTarget } from './mqtt.js';
-import { errorMessage, type HookContext, type Target } from './target.js';
-import { webhookTarget } from './webhook.js';
+import { errorMessage, type HookContext } from './target.js';
+import { createTarget } from './targets.js';
 
 /** How long shutdown waits for queued events (and then for each target to close). */
 const DRAIN_TIMEOUT_MS = 10_000;
-
-function createTarget(name: string, c: TargetConfig, ctx: HookContext): Target {
-  switch (c.type) {
-    case 'webhook':
-      return webhookTarget(name, c, ctx);
-    case 'mqtt':
-      return mqttTarget(name, c, ctx);
-    case 'kafka':
-      return kafkaTarget(name, c, ctx);
-    case 'exec':
-      return execTarget(name, c);
-  }
-}
 
 export interface RuleHooks {
   onFrame(frame: TrackedFrame__Output): void;

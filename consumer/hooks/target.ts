@@ -1,6 +1,9 @@
-// What every hook target is: something that delivers one rule event, or fails saying why.
+// What every hook target is: something that delivers one rule event, or fails saying why; and
+// what every target type declares: its fields in the rules file and how to create it.
+import type { z } from 'zod';
 import type { Logger } from '../../common/log.js';
-import type { RuleEvent } from '../rules/engine.js';
+import type { RuleEvent } from '../rules/event.js';
+import { int } from '../rules/fields.js';
 
 export interface Target {
   readonly name: string;
@@ -18,6 +21,22 @@ export interface HookContext {
   brokers: string;
   prefix: string;
   log: Logger;
+}
+
+/** Fields every target takes: its delivery queue's (see delivery-queue.ts). */
+export const queueFields = {
+  /** Events waiting for delivery; the oldest is dropped when full. */
+  queueSize: int().positive().default(1000),
+  concurrency: int().positive().default(1),
+};
+
+/** The config of a target in the rules file: a strict object tagged with its `type`. */
+export type TargetSchema = z.ZodObject<{ type: z.ZodLiteral<string> } & typeof queueFields & z.ZodRawShape, z.core.$strict>;
+
+/** One `type:` of target: its config schema and how to create a target from a valid config. */
+export interface TargetType<S extends TargetSchema = TargetSchema> {
+  schema: S;
+  create(name: string, config: z.output<S>, ctx: HookContext): Target;
 }
 
 /** Settles like `p`, or rejects when `signal` aborts first (for clients that take no signal). */

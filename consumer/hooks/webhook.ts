@@ -3,9 +3,26 @@
 // `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` lets the receiver check the sender.
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { UsageError } from '../../common/errors.js';
-import type { WebhookConfig } from '../rules/config.js';
-import { errorMessage, type HookContext, type Target } from './target.js';
+import { int, seconds } from '../rules/fields.js';
+import { errorMessage, queueFields, type HookContext, type Target, type TargetType } from './target.js';
+
+/** `type: webhook` in the rules file's targets. */
+export const webhookConfigSchema = z.strictObject({
+  type: z.literal('webhook'),
+  url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+  secret: z.string().min(1).optional(),
+  /** Name of an environment variable holding the secret (keeps it out of the file). */
+  secretEnv: z.string().min(1).optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  retries: int().min(0).default(3),
+  backoffMs: int().min(0).default(500),
+  maxBackoffMs: int().min(0).default(30_000),
+  timeoutS: seconds.default(10),
+  ...queueFields,
+});
+export type WebhookConfig = z.output<typeof webhookConfigSchema>;
 
 export function signature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -46,3 +63,5 @@ export function webhookTarget(name: string, c: WebhookConfig, ctx: HookContext):
     close: async () => {},
   };
 }
+
+export const webhookType: TargetType<typeof webhookConfigSchema> = { schema: webhookConfigSchema, create: webhookTarget };

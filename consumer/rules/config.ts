@@ -1,12 +1,15 @@
 // The rules file (YAML or JSON): zones, lines, targets and rules, validated with zod and resolved
-// into plain objects the engine uses directly. Validation errors name the field path, e.g.
+// into plain objects the engine uses directly. Each target type declares its own fields next to
+// its code (hooks/targets.ts lists them). Validation errors name the field path, e.g.
 // `rules[2].zone.polygon: expected at least 3 points`. Pure: no file or environment access.
 import { z } from 'zod';
 import { UsageError } from '../../common/errors.js';
+import { targetSchema, type TargetConfig } from '../hooks/targets.js';
+import { TRIGGERS, type Trigger } from './event.js';
+import { finite, int, missing, seconds } from './fields.js';
 import { doubleArea, isSteep, type LineDirection, type Point } from './geometry.js';
 
-export const TRIGGERS = ['new', 'update', 'end', 'zone-enter', 'zone-exit', 'line-cross', 'dwell', 'count'] as const;
-export type Trigger = (typeof TRIGGERS)[number];
+export { TRIGGERS, type Trigger } from './event.js';
 
 export interface Zone {
   name: string;
@@ -44,27 +47,19 @@ export interface Rule {
   targets: string[];
 }
 
-export type TargetConfig = z.infer<typeof targetSchema>;
-export type WebhookConfig = Extract<TargetConfig, { type: 'webhook' }>;
-export type MqttConfig = Extract<TargetConfig, { type: 'mqtt' }>;
-export type KafkaTargetConfig = Extract<TargetConfig, { type: 'kafka' }>;
-export type ExecConfig = Extract<TargetConfig, { type: 'exec' }>;
-
 export interface RulesConfig {
   /** A track ends when it is missing from more than this many processed frames of its camera. */
   endAfterFrames: number;
   /** Named zones, then rules' inline zones (named after their rule). */
   zones: Zone[];
   lines: Line[];
+  /** Each target's config as its type declares it (hooks/targets.ts). */
   targets: Record<string, TargetConfig>;
   rules: Rule[];
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const name = z.string().regex(NAME, { error: "expected a name of letters, digits, '_', '.' or '-'" });
-const finite = z.number().refine(Number.isFinite, { error: 'expected a finite number' });
-const seconds = z.number().positive({ error: 'expected a number of seconds > 0' });
-const int = () => z.number().int({ error: 'expected an integer' });
 const point = z.tuple([finite, finite], { error: 'expected a point [x, y]' });
 
 const zoneSchema = z.strictObject({
@@ -92,61 +87,6 @@ const lineSchema = z
     },
     path: ['direction'],
   });
-
-const queued = {
-  /** Events waiting for delivery; the oldest is dropped when full. */
-  queueSize: int().positive().default(1000),
-  concurrency: int().positive().default(1),
-};
-
-const targetSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({
-      type: z.literal('webhook'),
-      url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
-      secret: z.string().min(1).optional(),
-      /** Name of an environment variable holding the secret (keeps it out of the file). */
-      secretEnv: z.string().min(1).optional(),
-      headers: z.record(z.string(), z.string()).default({}),
-      retries: int().min(0).default(3),
-      backoffMs: int().min(0).default(500),
-      maxBackoffMs: int().min(0).default(30_000),
-      timeoutS: seconds.default(10),
-      ...queued,
-    }),
-    z.strictObject({
-      type: z.literal('mqtt'),
-      url: z.url({ protocol: /^(mqtts?|wss?|tcp|ssl)$/, error: 'expected an mqtt://, mqtts://, ws:// or wss:// URL' }),
-      prefix: z.string().min(1).default('vsp'),
-      username: z.string().optional(),
-      password: z.string().optional(),
-      qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
-      ...queued,
-    }),
-    z.strictObject({
-      type: z.literal('kafka'),
-      /** Defaults to the consumer's --brokers. */
-      brokers: z.string().min(1).optional(),
-      /** Topic `<prefix>.events`; defaults to the consumer's --prefix. */
-      prefix: z.string().min(1).optional(),
-      ...queued,
-    }),
-    z.strictObject({
-      type: z.literal('exec'),
-      /** argv, no shell: [program, ...args]. */
-      command: z.array(z.string().min(1)).min(1, { error: 'expected [program, ...args]' }),
-      timeoutS: seconds.default(30),
-      ...queued,
-    }),
-  ],
-  { error: (iss) => (missing(iss.input, 'type') ? 'required' : 'expected type webhook, mqtt, kafka or exec') },
-);
-
-/** Whether a discriminated union's input lacks its discriminator. */
-function missing(input: unknown, key: string): boolean {
-  return typeof input === 'object' && input !== null && (input as Record<string, unknown>)[key] === undefined;
-}
 
 const filters = {
   name,

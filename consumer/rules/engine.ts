@@ -9,55 +9,12 @@
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import type { Track__Output } from '../../common/gen/vsp/v1/Track.js';
 import { timestampToMs } from '../../common/time.js';
-import type { Line, Rule, RulesConfig, Trigger, Zone } from './config.js';
+import type { Box } from '../../common/boxes.js';
+import type { Line, Rule, RulesConfig, Zone } from './config.js';
+import type { RuleEvent, TrackInfo } from './event.js';
 import { bottomCentre, crossingOf, pointInPolygon, sideOf, type LineDirection, type Point } from './geometry.js';
 
-export interface Box {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
-
-/** A track as an event describes it. */
-export interface TrackInfo {
-  id: number;
-  label: string;
-  score: number;
-  box: Box;
-  /** Bottom-centre of the box: where zones and lines test the track. */
-  point: Point;
-  firstSeq: number;
-  lastSeq: number;
-  firstTime: string;
-  lastTime: string;
-  /** Frames the track has been seen in. */
-  frames: number;
-  /** Zones of its camera the track stands in now. */
-  zones: string[];
-}
-
-export interface RuleEvent {
-  /** Stable for the same input: `<rule>:<camera>:<track id>:<seq>`, or `<rule>:<camera>:count:<window start ms>`. */
-  id: string;
-  rule: string;
-  type: Trigger;
-  camera: string;
-  /** The frame that produced the event (for end: the frame that showed the track gone). */
-  seq: number;
-  /** Capture time of that frame, ISO 8601 (count: the end of the window). */
-  time: string;
-  track?: TrackInfo;
-  zone?: string;
-  line?: string;
-  direction?: LineDirection;
-  /** dwell: seconds in the zone when the event fired. */
-  dwellS?: number;
-  /** count: the window [start, end). */
-  interval?: { start: string; end: string };
-  /** count: tracks (or line crossings) per label in the window; 0 for labels counted before. */
-  counts?: Record<string, number>;
-}
+export type { RuleEvent, TrackInfo } from './event.js';
 
 export interface EngineStats {
   frames: number;

@@ -2,6 +2,7 @@
 //
 // A line's sides are named as on the screen, whatever the order of its points: left and right for
 // a steep line (|dy| ≥ |dx|), top and bottom for a flat one.
+import type { Box } from '../../common/boxes.js';
 
 export type Point = readonly [x: number, y: number];
 
@@ -101,6 +102,6 @@ export function distance(a: Point, b: Point): number {
 }
 
 /** Where a track stands: the bottom-centre of its box. */
-export function bottomCentre(box: { x1: number; x2: number; y2: number }): Point {
+export function bottomCentre(box: Pick<Box, 'x1' | 'x2' | 'y2'>): Point {
   return [(box.x1 + box.x2) / 2, box.y2];
 }

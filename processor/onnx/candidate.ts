@@ -1,17 +1,10 @@
 // Shapes shared by the output decoders, NMS and the mapping back to source pixels.
+import type { Box } from '../../common/boxes.js';
 
 /** A model output as onnxruntime returns it: row-major data and its dimensions. */
 export interface FloatTensor {
   data: Float32Array;
   dims: readonly number[];
-}
-
-/** An axis-aligned box, corners x1 < x2, y1 < y2. */
-export interface Box {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
 }
 
 /** One decoded box with its best class, before NMS. */

@@ -1,5 +1,5 @@
 // Where a source image lands in the model input, and the way back for boxes. Pure arithmetic.
-import type { Box } from './candidate.js';
+import type { Box } from '../../common/boxes.js';
 
 /** input = source * scale + pad, per axis; the resized image is width x height inside the input. */
 export interface Placement {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseRulesConfig, type ExecConfig } from '../../consumer/rules/config.js';
+import { parseRulesConfig } from '../../consumer/rules/config.js';
 import type { RuleEvent } from '../../consumer/rules/engine.js';
-import { execTarget } from '../../consumer/hooks/exec.js';
+import { execTarget, type ExecConfig } from '../../consumer/hooks/exec.js';
 
 const event: RuleEvent = { id: 'gate:cam:1:10', rule: 'gate', type: 'line-cross', camera: 'cam', seq: 10, time: '2023-11-14T22:13:21.000Z', line: 'gate', direction: 'left-to-right' };
 

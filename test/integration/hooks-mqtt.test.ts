@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
-import { parseRulesConfig, type MqttConfig } from '../../consumer/rules/config.js';
+import { parseRulesConfig } from '../../consumer/rules/config.js';
 import type { RuleEvent } from '../../consumer/rules/engine.js';
-import { mqttTarget } from '../../consumer/hooks/mqtt.js';
+import { mqttTarget, type MqttConfig } from '../../consumer/hooks/mqtt.js';
 import { startRuleHooks } from '../../consumer/hooks/rule-hooks.js';
 import { startHttpReceiver, startMosquitto, type Mosquitto } from '../helpers/hooks-receivers.js';
 

@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { freePort } from '../../common/kafka/local.js';
-import { parseRulesConfig, type WebhookConfig } from '../../consumer/rules/config.js';
+import { parseRulesConfig } from '../../consumer/rules/config.js';
 import type { RuleEvent } from '../../consumer/rules/engine.js';
-import { signature, webhookTarget } from '../../consumer/hooks/webhook.js';
+import { signature, webhookTarget, type WebhookConfig } from '../../consumer/hooks/webhook.js';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/hooks-receivers.js';
 
 const log = pino({ level: 'silent' });

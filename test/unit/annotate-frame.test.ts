@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
 import type { Track__Output } from '../../common/gen/vsp/v1/Track.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
-import { AnnotatedReport, annotateFrame, annotatedPath } from '../../consumer/annotate.js';
+import { AnnotatedReport, annotateFrame, annotatedPath } from '../../consumer/reports/annotated.js';
 import { trackColor, type Rgb } from '../../consumer/web/overlay-style.js';
 
 const W = 200;

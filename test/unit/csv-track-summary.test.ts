@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import { parseRulesConfig } from '../../consumer/rules/config.js';
-import { csvField, TrackSummaryReport } from '../../consumer/track-summary.js';
-import { createReport } from '../../consumer/reports.js';
+import { csvField, TrackSummaryReport } from '../../consumer/reports/csv.js';
+import { createReport } from '../../consumer/reports/registry.js';
 
 const T0 = 1_700_000_000_000;
 

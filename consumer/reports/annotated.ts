@@ -4,11 +4,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import sharp, { type Sharp } from 'sharp';
-import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
-import type { Track__Output } from '../common/gen/vsp/v1/Track.js';
-import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
-import { cssColor, lineWidth, tagFontSize, tagLeft, tagTop, textColorOn, trackColor } from './web/overlay-style.js';
-import type { ImageReport } from './reports.js';
+import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
+import type { Track__Output } from '../../common/gen/vsp/v1/Track.js';
+import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
+import { cssColor, lineWidth, TAG_PADDING, tagFontSize, tagHeightFor, tagLeft, tagText, tagTop, tagWidthFor, textColorOn, trackColor } from '../web/overlay-style.js';
+import type { ImageReport, ReportFormat } from './report.js';
 
 /** The frame's image as a sharp pipeline, whatever its encoding. */
 function frameImage(frame: Frame__Output): Sharp {
@@ -20,19 +20,19 @@ function frameImage(frame: Frame__Output): Sharp {
 function overlaySvg(width: number, height: number, tracks: readonly Track__Output[]): string {
   const lw = lineWidth(width, height);
   const font = tagFontSize(width, height);
-  const tagHeight = font + 4;
+  const tagHeight = tagHeightFor(font);
   const parts: string[] = [];
   for (const t of tracks) {
     const color = trackColor(t.trackId);
-    const text = `#${t.trackId} ${t.label}`.trim();
+    const text = tagText(t.trackId, t.label);
     // Glyph widths are unknown without measuring; 0.62 em per character fits DejaVu/Liberation Sans.
-    const tagWidth = Math.ceil(text.length * font * 0.62) + 6;
+    const tagWidth = tagWidthFor(Math.ceil(text.length * font * 0.62));
     const tagX = tagLeft(t, lw, tagWidth, width);
     const tagY = tagTop(t, lw, tagHeight);
     parts.push(
       `<rect x="${t.x1}" y="${t.y1}" width="${t.x2 - t.x1}" height="${t.y2 - t.y1}" fill="none" stroke="${cssColor(color)}" stroke-width="${lw}"/>`,
       `<rect x="${tagX}" y="${tagY}" width="${tagWidth}" height="${tagHeight}" fill="${cssColor(color)}"/>`,
-      `<text x="${tagX + 3}" y="${tagY + font}" font-size="${font}" font-family="DejaVu Sans, Liberation Sans, sans-serif" fill="${textColorOn(color)}">${escapeXml(text)}</text>`,
+      `<text x="${tagX + TAG_PADDING}" y="${tagY + font}" font-size="${font}" font-family="DejaVu Sans, Liberation Sans, sans-serif" fill="${textColorOn(color)}">${escapeXml(text)}</text>`,
     );
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${parts.join('')}</svg>`;
@@ -95,6 +95,13 @@ export class AnnotatedReport implements ImageReport {
     }
   }
 }
+
+export const annotatedFormat: ReportFormat = {
+  kind: 'annotated',
+  target: 'DIR',
+  help: 'DIR/<camera>/<seq>.jpg with the tracks drawn',
+  create: (dir) => new AnnotatedReport(dir),
+};
 
 function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -2,11 +2,11 @@
 // read are ignored, so at-least-once replays do not inflate the counts or the path.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
-import { timestampToMs } from '../common/time.js';
-import type { Zone } from './rules/config.js';
-import { bottomCentre, distance, pointInPolygon, type Point } from './rules/geometry.js';
-import type { Report } from './reports.js';
+import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
+import { timestampToMs } from '../../common/time.js';
+import type { Zone } from '../rules/config.js';
+import { bottomCentre, distance, pointInPolygon, type Point } from '../rules/geometry.js';
+import type { Report, ReportFormat } from './report.js';
 
 const CSV_COLUMNS = ['camera', 'track_id', 'label', 'first_seq', 'last_seq', 'first_time', 'last_time', 'frames', 'path_px', 'zones'] as const;
 
@@ -71,6 +71,13 @@ function topLabel(labels: Map<string, number>): string {
   for (const [label, k] of labels) if (k > n) [best, n] = [label, k];
   return best;
 }
+
+export const csvFormat: ReportFormat = {
+  kind: 'csv',
+  target: 'FILE',
+  help: 'one row per track',
+  create: (file, ctx) => new TrackSummaryReport(file, ctx.zones),
+};
 
 function isoOrEmpty(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : '';
