@@ -5,11 +5,13 @@
 import type { EachBatchPayload, GroupConsumer, KafkaClient, KafkaProducer } from '../common/kafka/types.js';
 import type { Logger } from '../common/log.js';
 import type { Topics } from '../common/kafka/topics.js';
-import { CameraTracking } from './camera-tracking.js';
+import { CameraTracking, type TrackingLimits } from './camera-tracking.js';
+import type { FrameLimits } from '../common/frame-limits.js';
 import { OutputBatcher } from './output-batcher.js';
 import { PartitionPipeline, type FrameProcessor } from './partition-pipeline.js';
 import { PartitionSink } from './partition-sink.js';
 import { TrackerStateReader, snapshotKey } from './state-store.js';
+import type { PartitionSnapshot } from './snapshot-codec.js';
 import type { TrackerSpec } from './tracker/registry.js';
 import { brokerMetrics } from './metrics.js';
 
@@ -26,6 +28,8 @@ export interface BrokerOptions {
   /** Where a group with no committed offset starts: earliest, latest, or a time (ms since epoch). */
   from: 'earliest' | 'latest' | number;
   tracker: TrackerSpec;
+  frameLimits: FrameLimits;
+  trackingLimits: TrackingLimits;
   log: Logger;
   /** How long to wait for a partition's last tracker snapshot before starting fresh trackers. */
   restoreTimeoutMs?: number;
@@ -86,13 +90,28 @@ export class Broker {
   }
 
   /** Stops consuming, lets in-flight frames finish, commits everything, disconnects. */
-  async stop(): Promise<void> {
+  /**
+   * Stops fetching, lets in-flight frames finish and commits what is complete, then leaves the
+   * group — all within `drainMs`, whether or not Kafka and the processors answer. Resolves to
+   * false when the deadline cut it short (what was not committed is re-read by the next owner).
+   */
+  async stop(drainMs: number): Promise<boolean> {
     this.stopping = true;
-    await this.consumer.stop();
-    await Promise.all([...this.states.values()].map((s) => this.drain(s)));
-    await this.consumer.disconnect();
-    await this.stateReader.stop();
-    await Promise.all([this.producer, ...this.txnProducers.values()].map((p) => p.disconnect()));
+    const deadline = Date.now() + drainMs;
+    // Still a member of the group while draining, so that the final commits land.
+    this.consumer.pause([{ topic: this.o.topics.frames }]);
+    const drained = await Promise.all([...this.states.values()].map((s) => this.drain(s, deadline)));
+    const left = await beforeDeadline(
+      (async () => {
+        await this.consumer.stop();
+        await this.consumer.disconnect();
+        await this.stateReader.stop();
+        await Promise.all([this.producer, ...this.txnProducers.values()].map((p) => p.disconnect()));
+      })(),
+      // Leaving the group gets a few seconds of its own even when draining used all of drainMs.
+      Math.max(deadline, Date.now() + 5000),
+    );
+    return left && drained.every(Boolean);
   }
 
   private onGroupJoin(assignment: Record<string, number[]>): void {
@@ -109,10 +128,14 @@ export class Broker {
     if (assigned.size > 0) this.consumer.resume([{ topic: this.o.topics.frames, partitions: [...assigned] }]);
   }
 
-  private async drain(state: PartitionState): Promise<void> {
-    await state.pipeline.drained();
+  /** Releases what completes before the deadline, then commits what was released. */
+  private async drain(state: PartitionState, deadline: number): Promise<boolean> {
+    const released = await beforeDeadline(state.pipeline.drained(), deadline);
+    // Frames still in flight are dropped: the sink commits only the released, contiguous prefix.
+    state.pipeline.revoke();
     this.states.delete(state.partition);
-    await state.sink.close();
+    const committed = await beforeDeadline(state.sink.close(), deadline);
+    return released && committed;
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -156,7 +179,21 @@ export class Broker {
     const { topics } = this.o;
     const key = snapshotKey(this.o.group, topics.frames, partition);
     const producer = this.o.exactlyOnce ? await this.txnProducer(partition) : this.producer;
-    const tracking = new CameraTracking(this.o.tracker, { topic: topics.frames, partition });
+    const tracking = new CameraTracking({
+      spec: this.o.tracker,
+      source: { topic: topics.frames, partition },
+      limits: this.o.trackingLimits,
+      onEvent: (event) => {
+        if (event.kind === 'reset') {
+          brokerMetrics.trackerResets.inc();
+          this.o.log.warn({ partition, camera: event.camera, gap: event.gap }, 'seq jumped past --max-seq-gap: tracker restarted');
+        } else {
+          brokerMetrics.camerasEvicted.inc({ reason: event.reason });
+          this.o.log.info({ partition, camera: event.camera, reason: event.reason }, 'camera tracker dropped');
+        }
+        brokerMetrics.cameras.set({ partition: String(partition) }, tracking.size);
+      },
+    });
     const sink = new PartitionSink({
       exactlyOnce: this.o.exactlyOnce,
       producer,
@@ -178,6 +215,7 @@ export class Broker {
       topics,
       window: this.o.window,
       batch: this.o.batch,
+      limits: this.o.frameLimits,
       processor: this.o.pool,
       tracking,
       sink,
@@ -230,7 +268,14 @@ export class Broker {
         this.o.log.warn({ partition: state.partition, committed: offset }, 'no tracker snapshot found for the committed offset; starting fresh trackers');
         return;
       }
-      state.tracking.restore(snap.cameras);
+      const end = (await admin.fetchTopicOffsets(this.o.topics.frames)).find((p) => p.partition === state.partition)?.high ?? '0';
+      const problem = BigInt(snap.nextOffset) > BigInt(end) ? `its nextOffset ${snap.nextOffset} is past the end of the partition (${end})` : restoreProblem(state.tracking, snap.cameras);
+      if (problem) {
+        // Trusting it could skip frames or crash on them; fresh trackers lose only track ids.
+        brokerMetrics.snapshotsRejected.inc();
+        this.o.log.warn({ partition: state.partition, committed: offset, problem }, 'ignoring an invalid tracker snapshot; starting fresh trackers');
+        return;
+      }
       state.skipBelow = BigInt(snap.nextOffset);
       if (state.skipBelow > BigInt(offset)) {
         // at-least-once: the previous owner stopped between writing this snapshot (its outputs
@@ -257,5 +302,28 @@ export class Broker {
   private resume(state: PartitionState): void {
     state.paused = false;
     this.consumer.resume([{ topic: this.o.topics.frames, partitions: [state.partition] }]);
+  }
+}
+
+/** Whether `work` finished before the deadline (ms since the epoch); it is not cancelled. */
+async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Restores the cameras of a snapshot, or says why they cannot be (the tracking is then unchanged). */
+function restoreProblem(tracking: CameraTracking, cameras: PartitionSnapshot['cameras']): string | undefined {
+  try {
+    tracking.restore(cameras);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   }
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { nonNegativeInt, nonNegativeNumber, parseFrom, positiveInt, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
+import { frameLimitsFromOptions, nonNegativeInt, nonNegativeNumber, parseFrom, positiveInt, withFrameLimitOptions, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
+import { DEFAULT_TRACKING_LIMITS } from './camera-tracking.js';
 import { UsageError } from '../common/errors.js';
 import { createKafka } from '../common/kafka/client.js';
 import { kafkaConnection } from '../common/kafka/connection.js';
@@ -24,6 +25,14 @@ interface BrokerCliOptions extends KafkaOptions {
   maxRetries: number;
   deadlineMs: number;
   callsPerProcessor: number;
+  maxSeqGap: number;
+  maxDetections: number;
+  maxCameras: number;
+  cameraIdleTtl: number;
+  maxImageBytes: number;
+  maxPixels: number;
+  maxAttributes: number;
+  drainTimeout: number;
   metricsPort?: number;
 }
 
@@ -43,8 +52,14 @@ export function brokerCommand(): Command {
       .addOption(new Option('--max-retries <n>', 'skip policy: retries before a frame is marked failed').argParser(nonNegativeInt).default(3))
       .addOption(new Option('--deadline-ms <ms>', 'deadline of one processor call').argParser(positiveInt).default(10000))
       .addOption(new Option('--calls-per-processor <n>', 'calls in flight per processor endpoint').argParser(positiveInt).default(32))
+      .addOption(new Option('--max-seq-gap <n>', 'a seq jump above this restarts the camera\'s tracker instead of predicting through the gap').argParser(positiveInt).default(DEFAULT_TRACKING_LIMITS.maxSeqGap))
+      .addOption(new Option('--max-detections <n>', 'a processor result with more detections marks the frame FRAME_REJECTED').argParser(nonNegativeInt).default(DEFAULT_TRACKING_LIMITS.maxDetections))
+      .addOption(new Option('--max-cameras <n>', 'cameras tracked per partition; the least recently seen is dropped beyond it').argParser(positiveInt).default(DEFAULT_TRACKING_LIMITS.maxCameras))
+      .addOption(new Option('--camera-idle-ttl <s>', 'a camera without a frame for this long is dropped (its tracker and snapshot state)').argParser(positiveInt).default(DEFAULT_TRACKING_LIMITS.idleTtlMs / 1000))
+      .addOption(new Option('--drain-timeout <s>', 'on SIGTERM, how long in-flight frames may take before the broker exits anyway').argParser(nonNegativeNumber).default(10))
       .addOption(metricsPortOption()),
   );
+  withFrameLimitOptions(cmd);
   return addTrackerOptions(cmd).action(async (o: BrokerCliOptions & Record<string, unknown>) => {
     const tracker = trackerSpecFromOptions(o);
     const log = createLogger('broker');
@@ -74,6 +89,8 @@ export function brokerCommand(): Command {
       commitIntervalMs: o.commitIntervalMs ?? (o.exactlyOnce ? 200 : 1000),
       from: parseFrom(o.from),
       tracker,
+      frameLimits: frameLimitsFromOptions(o),
+      trackingLimits: { maxSeqGap: o.maxSeqGap, maxDetections: o.maxDetections, maxCameras: o.maxCameras, idleTtlMs: o.cameraIdleTtl * 1000 },
       log,
     });
     const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
@@ -90,10 +107,18 @@ export function brokerCommand(): Command {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    log.info('stopping: finishing in-flight frames and committing');
-    await broker.stop();
+    log.info({ drainTimeoutS: o.drainTimeout }, 'stopping: finishing in-flight frames and committing');
+    // A second signal means now.
+    const now = () => process.exit(1);
+    process.once('SIGINT', now);
+    process.once('SIGTERM', now);
+    const clean = await broker.stop(o.drainTimeout * 1000);
     pool.close();
     await metrics?.close();
-    log.info('broker stopped');
+    if (clean) log.info('broker stopped');
+    else log.warn('broker stopped at --drain-timeout: frames not committed will be processed again by the next owner');
+    // Client retries (Kafka or processors unreachable) must not keep the process alive.
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
+    process.exit(0);
   });
 }

@@ -2,8 +2,11 @@
 // sinks hand over while a request is on its way goes out together in the next one. kafkajs sends
 // one request per call and its idempotent producer keeps one in flight anyway, so sinks sending
 // separately only queued one small request each; coalesced, Kafka and the broker handle a
-// fraction of the requests at the same latency. A failed request fails every send it carried
-// (each sink then reprocesses from its last commit: duplicates, never losses).
+// fraction of the requests at the same latency. When Kafka refuses a coalesced request for
+// what it holds (a record over the size limit, say), each send in it is retried alone, so only
+// the sends at fault fail (their sinks reprocess from their last commit) and every other
+// partition flows on. Kafka being away fails them all.
+import { isKafkaUnavailable } from '../common/kafka/errors.js';
 import type { KafkaProducer, KafkaRecord, TopicRecords } from '../common/kafka/types.js';
 
 interface Queued {
@@ -35,10 +38,20 @@ export class OutputBatcher {
         await this.producer.sendBatch({ topicMessages: mergeByTopic(group.flatMap((q) => q.topicMessages)), acks: -1 });
         for (const q of group) q.resolve();
       } catch (err) {
-        for (const q of group) q.reject(err);
+        if (group.length === 1 || isKafkaUnavailable(err)) for (const q of group) q.reject(err);
+        else for (const q of group) await this.sendAlone(q);
       }
     }
     this.sending = false;
+  }
+
+  private async sendAlone(q: Queued): Promise<void> {
+    try {
+      await this.producer.sendBatch({ topicMessages: mergeByTopic(q.topicMessages), acks: -1 });
+      q.resolve();
+    } catch (err) {
+      q.reject(err);
+    }
   }
 }
 

@@ -3,7 +3,9 @@
 // order into camera tracking, and handed to the sink, a tracked frame or a dead letter for every
 // offset. No Kafka client and no gRPC here: the processors and the sink are interfaces.
 import { deadLetterRecord } from '../common/dead-letter.js';
+import { frameProblem, type FrameLimits } from '../common/frame-limits.js';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
+import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
 import type { ConsumedRecord } from '../common/kafka/types.js';
 import type { Logger } from '../common/log.js';
 import { FrameCodec, TrackedFrameCodec } from '../common/proto.js';
@@ -26,6 +28,7 @@ export interface PipelineOptions {
   window: number;
   /** Frames per processor call. */
   batch: number;
+  limits: FrameLimits;
   processor: FrameProcessor;
   tracking: CameraTracking;
   sink: { push(record: SinkRecord): void };
@@ -81,7 +84,7 @@ export class PartitionPipeline {
     } catch (err) {
       return dead(`not a vsp.v1.Frame: ${(err as Error).message}`);
     }
-    const problem = frameProblem(frame);
+    const problem = frameProblem(frame, record.key, this.o.limits);
     if (problem) return dead(problem);
     this.pendingCall.push({ ticket, offset: record.offset, frame, raw: record.value, admittedAt: nowMs() });
     if (this.pendingCall.length >= this.o.batch) this.dispatch();
@@ -97,7 +100,7 @@ export class PartitionPipeline {
         if (this.revoked) return;
         const completedAt = nowMs();
         calls.forEach((c, i) => {
-          const result = outcome.ok ? outcome.results[i] : undefined;
+          const result = outcome.ok ? matchingResult(outcome.results[i], c.frame) : undefined;
           const processed: ProcessedFrame = { frame: c.frame, offset: c.offset, outcome, result, admittedAt: c.admittedAt, dispatchedAt, completedAt };
           this.window.complete(c.ticket, { kind: 'processed', processed });
         });
@@ -158,7 +161,14 @@ export class PartitionPipeline {
   }
 
   private track(record: ConsumedRecord, processed: ProcessedFrame): void {
-    const outcome = this.o.tracking.track(processed);
+    let outcome: ReturnType<CameraTracking['track']>;
+    try {
+      outcome = this.o.tracking.track(processed);
+    } catch (err) {
+      // A bug or an input no check foresaw: this frame alone goes to the dead letters.
+      this.o.log.error({ partition: this.o.partition, offset: record.offset, err }, 'tracking failed');
+      return this.deadLetter(record, `tracking failed: ${(err as Error).message}`);
+    }
     if (outcome.kind === 'rejected') return this.deadLetter(record, outcome.reason);
     const { tracked } = outcome;
     brokerMetrics.framesOut.inc({ status: tracked.status });
@@ -179,11 +189,15 @@ export class PartitionPipeline {
   }
 }
 
-/** Why a decoded frame cannot be processed, or undefined. */
-export function frameProblem(frame: Frame__Output): string | undefined {
-  if (!frame.cameraId) return 'frame has no camera_id';
-  if (!Number.isSafeInteger(frame.seq) || frame.seq < 1) return `frame seq ${frame.seq} is not a positive integer`;
-  if (!frame.image || frame.image.length === 0) return 'frame has no image';
-  if (!frame.width || !frame.height) return `frame has zero size (${frame.width}x${frame.height})`;
-  return undefined;
+/**
+ * The processor's result for a frame, checked to be that frame's: one that names another camera
+ * or seq (or is missing) is replaced by an error result, so the frame is marked, not mistracked.
+ */
+function matchingResult(result: FrameResult__Output | undefined, frame: Frame__Output): FrameResult__Output {
+  const error = (reason: string): FrameResult__Output => ({ cameraId: frame.cameraId, seq: frame.seq, detections: [], error: reason, processMs: result?.processMs ?? 0 });
+  if (!result) return error('the processor returned no result for this frame');
+  if (result.cameraId !== frame.cameraId || result.seq !== frame.seq) {
+    return error(`the processor answered for camera ${JSON.stringify(result.cameraId.slice(0, 64))} seq ${result.seq} instead of this frame`);
+  }
+  return result;
 }

@@ -8,7 +8,7 @@
 import type { KafkaProducer, KafkaRecord, TopicRecords } from '../common/kafka/types.js';
 import type { Logger } from '../common/log.js';
 import { mergeByTopic } from './output-batcher.js';
-import { encodeSnapshot, type PartitionSnapshot } from './state-store.js';
+import { snapshotRecords, type PartitionSnapshot } from './snapshot-codec.js';
 
 export interface SinkRecord {
   /** Input offset this record came from. */
@@ -136,7 +136,7 @@ export class PartitionSink {
   private stateMessage(nextOffset: string): TopicRecords {
     return {
       topic: this.o.stateTopic,
-      messages: [{ key: this.o.stateKey, value: encodeSnapshot(this.o.snapshot(nextOffset)), partition: this.o.partition }],
+      messages: snapshotRecords(this.o.stateKey, this.o.snapshot(nextOffset), this.o.partition),
     };
   }
 

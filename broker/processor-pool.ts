@@ -3,6 +3,7 @@
 // and grpc.health.v1 checks that take endpoints out of rotation and bring them back.
 import * as grpc from '@grpc/grpc-js';
 import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
+import { FrameCodec } from '../common/proto.js';
 import type { Logger } from '../common/log.js';
 import { createEndpoint, type Endpoint } from './processor-endpoints.js';
 import { brokerMetrics } from './metrics.js';
@@ -77,6 +78,7 @@ export class ProcessorPool {
       } catch (err) {
         const e = err as grpc.ServiceError;
         lastError = `${endpoint.address}: ${e.details || e.message}`;
+        if (isPermanent(e)) return this.rejected(encodedFrames, lastError, e, started);
         if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED || e.code === grpc.status.CANCELLED) {
           endpoint.healthy = false;
         }
@@ -86,6 +88,31 @@ export class ProcessorPool {
       }
     }
     return { ok: false, error: lastError, ms: performance.now() - started };
+  }
+
+  /**
+   * A call the processor refused for what it holds (a bad argument, a method it lacks, a message
+   * over its limit) fails the same way however often it is sent: halve the batch to find the
+   * frames at fault, and answer those with an error result.
+   */
+  private async rejected(encodedFrames: readonly Uint8Array[], error: string, e: grpc.ServiceError, started: number): Promise<PoolOutcome> {
+    this.o.log.warn({ code: e.code, frames: encodedFrames.length, error }, encodedFrames.length > 1 ? 'processor refused the call; splitting the batch' : 'processor refused the frame');
+    if (encodedFrames.length === 1) {
+      const frame = FrameCodec.decode(encodedFrames[0]!);
+      return { ok: true, results: [{ cameraId: frame.cameraId, seq: frame.seq, detections: [], error: `refused by the processor: ${error}`, processMs: 0 }], processor: 'none', ms: performance.now() - started };
+    }
+    const half = Math.ceil(encodedFrames.length / 2);
+    const parts = await Promise.all([this.process(encodedFrames.slice(0, half)), this.process(encodedFrames.slice(half))]);
+    const results = parts.flatMap((part, i) => {
+      if (part.ok) return part.results;
+      const frames = i === 0 ? encodedFrames.slice(0, half) : encodedFrames.slice(half);
+      return frames.map((raw) => {
+        const frame = FrameCodec.decode(raw);
+        return { cameraId: frame.cameraId, seq: frame.seq, detections: [], error: part.error, processMs: 0 };
+      });
+    });
+    const processor = parts.find((p) => p.ok && p.processor !== 'none');
+    return { ok: true, results, processor: processor?.ok ? processor.processor : 'none', ms: performance.now() - started };
   }
 
   close(): void {
@@ -126,6 +153,14 @@ export class ProcessorPool {
     );
     if (this.healthyCount > 0) this.healthWaiters.splice(0).forEach((wake) => wake());
   }
+}
+
+/** gRPC failures that the same call would meet again: never retried as they are. */
+function isPermanent(e: grpc.ServiceError): boolean {
+  if (e.code === grpc.status.INVALID_ARGUMENT || e.code === grpc.status.UNIMPLEMENTED) return true;
+  // RESOURCE_EXHAUSTED is also a busy processor's full queue (retried); a message over a size
+  // limit is not going to shrink.
+  return e.code === grpc.status.RESOURCE_EXHAUSTED && /larger than|too large|exceeds/i.test(e.details ?? e.message ?? '');
 }
 
 function backoffMs(attempt: number): number {

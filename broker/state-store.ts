@@ -4,50 +4,11 @@
 // owner of the partition loads the newest snapshot and skips the frames it already covers.
 import type { GroupConsumer, KafkaClient } from '../common/kafka/types.js';
 import type { Logger } from '../common/log.js';
-import type { TrackerSnapshot } from './tracker/tracker.js';
-
-export interface CameraState {
-  lastSeq: number;
-  tracker: TrackerSnapshot;
-}
-
-export interface PartitionSnapshot {
-  version: 2;
-  /** The first input offset NOT reflected in this state. */
-  nextOffset: string;
-  cameras: Record<string, CameraState>;
-}
+import { SnapshotAssembler, type PartitionSnapshot } from './snapshot-codec.js';
+import { brokerMetrics } from './metrics.js';
 
 export function snapshotKey(group: string, topic: string, partition: number): string {
   return `${group}/${topic}/${partition}`;
-}
-
-export function encodeSnapshot(s: PartitionSnapshot): Buffer {
-  return Buffer.from(JSON.stringify(s));
-}
-
-function decodeSnapshot(value: Buffer): PartitionSnapshot {
-  const s = JSON.parse(value.toString('utf8')) as PartitionSnapshot | VersionOne;
-  if ((s.version !== 1 && s.version !== 2) || typeof s.nextOffset !== 'string' || typeof s.cameras !== 'object' || s.cameras === null) {
-    throw new Error('not a version 1 or 2 tracker snapshot');
-  }
-  return s.version === 2 ? s : upgrade(s);
-}
-
-/** Version 1 (before trackers had kinds) held SORT states only, each with its own version field. */
-interface VersionOne {
-  version: 1;
-  nextOffset: string;
-  cameras: Record<string, { lastSeq: number; sort: { version?: number } & Record<string, unknown> }>;
-}
-
-function upgrade(s: VersionOne): PartitionSnapshot {
-  const cameras: Record<string, CameraState> = {};
-  for (const [id, { lastSeq, sort }] of Object.entries(s.cameras)) {
-    const { version, ...state } = sort ?? {};
-    cameras[id] = { lastSeq, tracker: { kind: 'sort', version: version ?? 1, state } };
-  }
-  return { version: 2, nextOffset: s.nextOffset, cameras };
 }
 
 /**
@@ -57,6 +18,7 @@ function upgrade(s: VersionOne): PartitionSnapshot {
  */
 export class TrackerStateReader {
   private readonly latest = new Map<string, PartitionSnapshot>();
+  private readonly assembler = new SnapshotAssembler();
   private consumer?: GroupConsumer;
   private waiters: Array<() => void> = [];
 
@@ -76,14 +38,17 @@ export class TrackerStateReader {
       autoCommit: false,
       eachMessage: async ({ message }) => {
         const key = message.key?.toString();
-        if (!key || !message.value) return;
+        // Other groups' snapshots share the topic; only this group's are kept.
+        if (!key?.startsWith(`${this.group}/`) || !message.value) return;
         try {
-          const snap = decodeSnapshot(message.value);
-          const prev = this.latest.get(key);
-          if (!prev || BigInt(snap.nextOffset) >= BigInt(prev.nextOffset)) this.latest.set(key, snap);
+          const done = this.assembler.add(key, message.value);
+          if (!done) return;
+          const prev = this.latest.get(done.key);
+          if (!prev || BigInt(done.snapshot.nextOffset) >= BigInt(prev.nextOffset)) this.latest.set(done.key, done.snapshot);
           this.waiters.splice(0).forEach((wake) => wake());
         } catch (err) {
-          this.log.warn({ key, error: (err as Error).message }, 'ignoring an unreadable tracker snapshot');
+          brokerMetrics.snapshotsRejected.inc();
+          this.log.warn({ key: key.slice(0, 200), error: (err as Error).message.slice(0, 500) }, 'ignoring an unreadable tracker snapshot');
         }
       },
     });

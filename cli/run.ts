@@ -7,6 +7,7 @@ import { UsageError } from '../common/errors.js';
  */
 export async function runCli(program: Command, argv: string[]): Promise<void> {
   exitWithSupervisor();
+  exitOnStrayErrors();
   program.exitOverride();
   for (const cmd of allCommands(program)) cmd.exitOverride().showHelpAfterError(false);
   try {
@@ -21,6 +22,20 @@ export async function runCli(program: Command, argv: string[]): Promise<void> {
     if (!(err instanceof UsageError) && process.env.VSP_DEBUG) console.error(err);
     process.exit(err instanceof UsageError ? 2 : 1);
   }
+}
+
+/**
+ * An error no code path handled is a bug: say so on stderr and exit non-zero, so that a
+ * supervisor restarts the component, instead of running on in an unknown state or hanging.
+ */
+function exitOnStrayErrors(): void {
+  const die = (kind: string) => (err: unknown) => {
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`vsp: ${kind}: ${detail}\n`);
+    process.exit(70);
+  };
+  process.on('unhandledRejection', die('unhandled rejection'));
+  process.on('uncaughtException', die('uncaught exception'));
 }
 
 function allCommands(cmd: Command): Command[] {

@@ -69,7 +69,6 @@ export function kfPredict(st: Float64Array): void {
 /** Corrects the state with the measurement [cx, cy, a, h]. */
 export function kfUpdate(st: Float64Array, cx: number, cy: number, a: number, h: number): void {
   const r = STD_POSITION * (st[3] as number);
-  const measurement = [cx, cy, a, h];
   for (let m = 0; m < 4; m++) {
     const b = block(m);
     const pp = st[b] as number;
@@ -81,7 +80,7 @@ export function kfUpdate(st: Float64Array, cx: number, cy: number, a: number, h:
     const inv = 1 / Math.sqrt(s);
     const k0 = pp * inv * inv;
     const k1 = vp * inv * inv;
-    const innovation = (measurement[m] as number) - (st[m] as number);
+    const innovation = (m === 0 ? cx : m === 1 ? cy : m === 2 ? a : h) - (st[m] as number);
     st[m] = (st[m] as number) + innovation * k0;
     st[m + 4] = (st[m + 4] as number) + innovation * k1;
     const t0 = s * k0;

@@ -240,15 +240,21 @@ export class ByteTrack implements Tracker {
     this.tracked = tracked;
     this.lost = lost;
 
-    const out: TrackerOutput[] = [];
-    for (const t of tracked) {
-      if (!t.activated) continue;
-      const w = (t.st[2] as number) * (t.st[3] as number);
-      const x1 = (t.st[0] as number) - w / 2;
-      const y1 = (t.st[1] as number) - (t.st[3] as number) / 2;
-      out.push({ trackId: t.id, x1, y1, x2: w + x1, y2: (t.st[3] as number) + y1, classId: t.classId, label: t.label, score: t.score });
-    }
-    return { tracks: out, rejected };
+    const confirmed = tracked.filter((t) => t.activated);
+    const boxes = trackBoxes(confirmed);
+    const tracks = confirmed.map(
+      (t, i): TrackerOutput => ({
+        trackId: t.id,
+        x1: boxes[i * 4] as number,
+        y1: boxes[i * 4 + 1] as number,
+        x2: boxes[i * 4 + 2] as number,
+        y2: boxes[i * 4 + 3] as number,
+        classId: t.classId,
+        label: t.label,
+        score: t.score,
+      }),
+    );
+    return { tracks, rejected };
   }
 
   /** A copy of the whole state; `ByteTrack.restore(s.snapshot())` continues bit-identically. */
@@ -359,7 +365,7 @@ export class ByteTrack implements Tracker {
     const nr = tracks.length;
     const nc = dets.length;
     if (nr === 0 || nc === 0) return { matches: [], unmatchedRows: range(nr), unmatchedCols: range(nc) };
-    const cost = iouDistance(tracks.map(trackBox), dets.map(detBox));
+    const cost = iouDistance(trackBoxes(tracks), detBoxes(dets));
     if (fuse) {
       for (let r = 0; r < nr; r++) {
         for (let c = 0; c < nc; c++) {
@@ -382,7 +388,7 @@ export class ByteTrack implements Tracker {
   /** Of each tracked/lost pair closer than 1 - IoU 0.15, drops the one tracked for less time. */
   private removeDuplicates(tracked: Track[], lost: Track[]): [Track[], Track[]] {
     if (tracked.length === 0 || lost.length === 0) return [tracked, lost];
-    const dist = iouDistance(tracked.map(trackBox), lost.map(trackBox));
+    const dist = iouDistance(trackBoxes(tracked), trackBoxes(lost));
     const dropTracked = new Set<number>();
     const dropLost = new Set<number>();
     for (let p = 0; p < tracked.length; p++) {
@@ -398,39 +404,61 @@ export class ByteTrack implements Tracker {
   }
 }
 
-/** [x1, y1, x2, y2] of a track's state, as the reference's tlbr. */
-function trackBox(t: Track): number[] {
-  const h = t.st[3] as number;
-  const w = (t.st[2] as number) * h;
-  const x1 = (t.st[0] as number) - w / 2;
-  const y1 = (t.st[1] as number) - h / 2;
-  return [x1, y1, w + x1, h + y1];
+/** [x1, y1, x2, y2] of each track's state (the reference's tlbr), flat. */
+function trackBoxes(tracks: readonly Track[]): Float64Array {
+  const out = new Float64Array(tracks.length * 4);
+  tracks.forEach((t, i) => {
+    const h = t.st[3] as number;
+    const w = (t.st[2] as number) * h;
+    const x1 = (t.st[0] as number) - w / 2;
+    const y1 = (t.st[1] as number) - h / 2;
+    out[i * 4] = x1;
+    out[i * 4 + 1] = y1;
+    out[i * 4 + 2] = w + x1;
+    out[i * 4 + 3] = h + y1;
+  });
+  return out;
 }
 
-function detBox(d: Detection): number[] {
-  return [d.x, d.y, d.w + d.x, d.h + d.y];
+function detBoxes(dets: readonly Detection[]): Float64Array {
+  const out = new Float64Array(dets.length * 4);
+  dets.forEach((d, i) => {
+    out[i * 4] = d.x;
+    out[i * 4 + 1] = d.y;
+    out[i * 4 + 2] = d.w + d.x;
+    out[i * 4 + 3] = d.h + d.y;
+  });
+  return out;
 }
 
 /**
- * 1 - IoU (rows: a, columns: b, row-major), IoU as the reference computes it (cython_bbox's
- * bbox_overlaps: every width and height is one pixel more, 0 without overlap).
+ * 1 - IoU of the flat boxes a (rows) and b (columns), row-major, IoU as the reference computes it
+ * (cython_bbox's bbox_overlaps: every width and height is one pixel more, 0 without overlap).
  */
-function iouDistance(a: readonly number[][], b: readonly number[][]): Float64Array {
-  const out = new Float64Array(a.length * b.length);
-  b.forEach((q, k) => {
-    const [qx1, qy1, qx2, qy2] = q as [number, number, number, number];
+function iouDistance(a: Float64Array, b: Float64Array): Float64Array {
+  const na = a.length / 4;
+  const nb = b.length / 4;
+  const out = new Float64Array(na * nb);
+  for (let k = 0; k < nb; k++) {
+    const qx1 = b[k * 4] as number;
+    const qy1 = b[k * 4 + 1] as number;
+    const qx2 = b[k * 4 + 2] as number;
+    const qy2 = b[k * 4 + 3] as number;
     const qArea = (qx2 - qx1 + 1) * (qy2 - qy1 + 1);
-    a.forEach((p, n) => {
-      const [px1, py1, px2, py2] = p as [number, number, number, number];
+    for (let n = 0; n < na; n++) {
+      const px1 = a[n * 4] as number;
+      const py1 = a[n * 4 + 1] as number;
+      const px2 = a[n * 4 + 2] as number;
+      const py2 = a[n * 4 + 3] as number;
       let iou = 0;
       const iw = Math.min(px2, qx2) - Math.max(px1, qx1) + 1;
       if (iw > 0) {
         const ih = Math.min(py2, qy2) - Math.max(py1, qy1) + 1;
         if (ih > 0) iou = (iw * ih) / ((px2 - px1 + 1) * (py2 - py1 + 1) + qArea - iw * ih);
       }
-      out[n * b.length + k] = 1 - iou;
-    });
-  });
+      out[n * nb + k] = 1 - iou;
+    }
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
+import { DEFAULT_FRAME_LIMITS, type FrameLimits } from '../frame-limits.js';
 
 /** Adds the flags every Kafka-facing command shares: --brokers (env VSP_BROKERS) and --prefix. */
 export function withKafkaOptions(cmd: Command): Command {
@@ -51,4 +52,16 @@ export function parseFrom(value: string): 'earliest' | 'latest' | number {
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new UsageError(`--from: expected earliest, latest or an ISO time, got '${value}'`);
   return t;
+}
+
+/** --max-image-bytes, --max-pixels, --max-attributes: the frame limits of every component that reads frames. */
+export function withFrameLimitOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--max-image-bytes <n>', 'largest frame image accepted').argParser(positiveInt).default(DEFAULT_FRAME_LIMITS.maxImageBytes))
+    .addOption(new Option('--max-pixels <n>', 'largest declared or decoded width × height accepted').argParser(positiveInt).default(DEFAULT_FRAME_LIMITS.maxPixels))
+    .addOption(new Option('--max-attributes <n>', 'most attributes per frame').argParser(nonNegativeInt).default(DEFAULT_FRAME_LIMITS.maxAttributes));
+}
+
+export function frameLimitsFromOptions(o: { maxImageBytes: number; maxPixels: number; maxAttributes: number }): FrameLimits {
+  return { maxImageBytes: o.maxImageBytes, maxPixels: o.maxPixels, maxAttributes: o.maxAttributes, maxAttributeBytes: DEFAULT_FRAME_LIMITS.maxAttributeBytes };
 }

@@ -12,7 +12,8 @@ import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.
 import { createKafka } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
 import { topicNames } from '../../common/kafka/topics.js';
-import { encodeSnapshot, snapshotKey } from '../../broker/state-store.js';
+import { snapshotKey } from '../../broker/state-store.js';
+import { snapshotRecords } from '../../broker/snapshot-codec.js';
 
 const DETS = path.join(REPO, 'test/fixtures/mot15/det');
 const SEQUENCES: Record<string, number> = { 'TUD-Campus': 71, 'KITTI-17': 145, 'ETH-Sunnyday': 354, 'PETS09-S2L1': 795 };
@@ -108,8 +109,8 @@ describe('broker (real Kafka, real gRPC processors)', function () {
     await admin.disconnect();
     const producer = client.producer();
     await producer.connect();
-    const snapshot = encodeSnapshot({ version: 2, nextOffset: '20', cameras: {} });
-    await producer.send({ topic: topics.trackerState, acks: -1, messages: [{ key: snapshotKey('resume', topics.frames, 0), value: snapshot, partition: 0 }] });
+    const messages = snapshotRecords(snapshotKey('resume', topics.frames, 0), { version: 2, nextOffset: '20', cameras: {} }, 0);
+    await producer.send({ topic: topics.trackerState, acks: -1, messages });
     await producer.disconnect();
 
     const { address } = await startProcessor(['--impl', 'synthetic']);

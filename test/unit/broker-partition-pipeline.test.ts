@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { CameraTracking } from '../../broker/camera-tracking.js';
 import { PartitionPipeline } from '../../broker/partition-pipeline.js';
+import { DEFAULT_FRAME_LIMITS } from '../../common/frame-limits.js';
 import { defaultParams, type TrackerSpec } from '../../broker/tracker/registry.js';
 import { detectionsPerFrame, trackMot } from '../../broker/tracker/mot-track.js';
 import { parseMot } from '../../common/mot/format.js';
@@ -20,8 +21,8 @@ const detect = (_camera: string, seq: number): Detection__Output[] =>
 
 function pipeline(o: { window: number; batch: number; processor: ManualProcessor; onRoom?: () => void }) {
   const sink = new MemorySink();
-  const tracking = new CameraTracking(SORT, { topic: TOPICS.frames, partition: 3 });
-  const p = new PartitionPipeline({ partition: 3, topics: TOPICS, window: o.window, batch: o.batch, processor: o.processor, tracking, sink, onRoom: o.onRoom, log: quietLog });
+  const tracking = new CameraTracking({ spec: SORT, source: { topic: TOPICS.frames, partition: 3 } });
+  const p = new PartitionPipeline({ partition: 3, topics: TOPICS, window: o.window, batch: o.batch, limits: DEFAULT_FRAME_LIMITS, processor: o.processor, tracking, sink, onRoom: o.onRoom, log: quietLog });
   return { p, sink, tracking };
 }
 
@@ -78,7 +79,7 @@ describe('PartitionPipeline', () => {
     assert.deepEqual(dead.map((d) => [d.topic, d.partition, d.offset, d.component]), [1, 2, 4, 5, 7].map((o) => [TOPICS.frames, 3, o, 'broker']));
     assert.equal(dead[0]!.reason, 'empty record value');
     assert.match(dead[1]!.reason, /^not a vsp\.v1\.Frame: /);
-    assert.equal(dead[2]!.reason, 'frame seq 0 is not a positive integer');
+    assert.equal(dead[2]!.reason, 'frame seq 0 is not a positive integer below 2^53');
     assert.equal(dead[3]!.reason, 'frame has no camera_id');
     assert.match(dead[4]!.reason, /seq 3 of camera cam is not after the last tracked seq 3/);
     assert.deepEqual(Buffer.from(dead[1]!.value), Buffer.from([0xff, 0x13, 0x37]), 'the original bytes are kept');

@@ -3,7 +3,7 @@
 // snapshot and the offset in one transaction.
 import assert from 'node:assert/strict';
 import { PartitionSink, type SinkOptions } from '../../broker/partition-sink.js';
-import type { PartitionSnapshot } from '../../broker/state-store.js';
+import type { PartitionSnapshot } from '../../broker/snapshot-codec.js';
 import type { KafkaProducer, KafkaTransaction, TopicRecords } from '../../common/kafka/types.js';
 import { quietLog, settle } from './broker-fakes.js';
 
@@ -34,7 +34,7 @@ function options(over: Partial<SinkOptions>, sent: Sent[], commits: string[], fa
 }
 
 const record = (offset: number) => ({ offset: String(offset), topic: 'tracks', message: { key: 'cam', value: Buffer.from(`o${offset}`) } });
-const stateOf = (batch: TopicRecords[]) => JSON.parse(String(batch.find((t) => t.topic === 'state')!.messages[0]!.value)) as PartitionSnapshot;
+const stateOf = (batch: TopicRecords[]) => JSON.parse(JSON.parse(String(batch.find((t) => t.topic === 'state')!.messages[0]!.value)).data) as PartitionSnapshot;
 
 describe('PartitionSink', () => {
   it('at-least-once: commits the offset only after the outputs and then the snapshot were acknowledged', async () => {

@@ -43,7 +43,34 @@ describe('OutputBatcher', () => {
     assert.deepEqual(done, ['a1', 'b', 'c']);
   });
 
-  it('fails every send a failed request carried, and goes on with the next ones', async () => {
+  it('when Kafka refuses a coalesced request, retries each send alone: only the one at fault fails', async () => {
+    const producer = new ManualProducer();
+    const out = new OutputBatcher(producer);
+    const first = out.send([{ topic: 't', messages: [msg('1')] }]);
+    await settled();
+    const second = out.send([{ topic: 't', messages: [msg('2')] }]);
+    const third = out.send([{ topic: 'u', messages: [msg('3')] }]);
+    producer.requests[0]!.ack();
+    await first;
+    await settled();
+    producer.requests[1]!.fail(new Error('MESSAGE_TOO_LARGE'));
+    await settled();
+    assert.equal(producer.requests.length, 3, 'the first send of the failed request, alone');
+    assert.deepEqual(producer.requests[2]!.batch.topicMessages, [{ topic: 't', messages: [msg('2')] }]);
+    producer.requests[2]!.fail(new Error('MESSAGE_TOO_LARGE'));
+    await assert.rejects(second, /MESSAGE_TOO_LARGE/);
+    await settled();
+    assert.deepEqual(producer.requests[3]!.batch.topicMessages, [{ topic: 'u', messages: [msg('3')] }]);
+    producer.requests[3]!.ack();
+    await third;
+    const fourth = out.send([{ topic: 't', messages: [msg('4')] }]);
+    await settled();
+    assert.equal(producer.requests.length, 5);
+    producer.requests[4]!.ack();
+    await fourth;
+  });
+
+  it('fails every send of a request when Kafka is unreachable', async () => {
     const producer = new ManualProducer();
     const out = new OutputBatcher(producer);
     const first = out.send([{ topic: 't', messages: [msg('1')] }]);
@@ -53,14 +80,11 @@ describe('OutputBatcher', () => {
     producer.requests[0]!.ack();
     await first;
     await settled();
-    producer.requests[1]!.fail(new Error('NOT_LEADER_FOR_PARTITION'));
-    await assert.rejects(second, /NOT_LEADER/);
-    await assert.rejects(third, /NOT_LEADER/);
-    const fourth = out.send([{ topic: 't', messages: [msg('4')] }]);
-    await settled();
-    assert.equal(producer.requests.length, 3);
-    producer.requests[2]!.ack();
-    await fourth;
+    const refused = Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' });
+    producer.requests[1]!.fail(refused);
+    await assert.rejects(second, /ECONNREFUSED/);
+    await assert.rejects(third, /ECONNREFUSED/);
+    assert.equal(producer.requests.length, 2, 'no per-send retries against an unreachable Kafka');
   });
 
   it('merges entries of one topic keeping message order (kafkajs keeps only the last entry of a topic)', () => {
