@@ -24,6 +24,9 @@ export const DEFAULT_FRAME_LIMITS: Readonly<FrameLimits> = {
   maxAttributeBytes: 4096,
 };
 
+/** Cameras whose state a consumer keeps at once (join buffers, viewer, rules, trails); least recently seen dropped. */
+export const DEFAULT_MAX_CAMERAS = 1000;
+
 export function cameraIdProblem(id: string): string | undefined {
   if (CAMERA_ID.test(id)) return undefined;
   const shown = id.length > 64 ? `${JSON.stringify(id.slice(0, 64))}… (${id.length} characters)` : JSON.stringify(id);

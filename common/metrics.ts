@@ -25,6 +25,20 @@ export function histogram(name: string, help: string, labelNames: string[] = [])
 }
 
 /** The --metrics-port flag every long-running command takes. */
+/**
+ * A label taking values from outside (camera ids): the first `max` distinct values keep their
+ * own series, later ones share "other", so a flood of ids cannot grow the metrics without bound.
+ */
+export function boundedLabel(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return 'other';
+    seen.add(value);
+    return value;
+  };
+}
+
 export function metricsPortOption(): Option {
   return new Option('--metrics-port <n>', 'serve Prometheus metrics on 127.0.0.1:<n>/metrics (0 = any free port, printed in the log)').argParser(nonNegativeInt);
 }

@@ -2,6 +2,8 @@
 // (camera, seq). Pure and bounded: each camera keeps at most a fixed number of records waiting
 // for their other half, and the oldest waiting one is evicted (and counted) when a new one would
 // go past that bound, so a side that never arrives costs a counter, never memory.
+import { DEFAULT_MAX_CAMERAS } from '../common/frame-limits.js';
+import { LruMap } from '../common/lru-map.js';
 
 /** What both sides carry: the join key. */
 export interface JoinKey {
@@ -17,6 +19,8 @@ export interface JoinOptions {
   maxTracksPerCamera?: number;
   /** Joined seqs remembered per camera to recognise at-least-once duplicates. */
   rememberPerCamera?: number;
+  /** Cameras joined at once; the least recently seen one's buffers are dropped beyond it. */
+  maxCameras?: number;
 }
 
 export interface JoinCounters {
@@ -43,11 +47,11 @@ interface CameraState<F, T> {
   joined: Set<number>;
 }
 
-const JOIN_DEFAULTS = { maxFramesPerCamera: 128, maxTracksPerCamera: 10_000, rememberPerCamera: 1024 } as const;
+const JOIN_DEFAULTS = { maxFramesPerCamera: 128, maxTracksPerCamera: 10_000, rememberPerCamera: 1024, maxCameras: DEFAULT_MAX_CAMERAS } as const;
 
 export class FrameJoin<F extends JoinKey, T extends JoinKey> {
   readonly counters: JoinCounters = { joined: 0, framesWithoutTracks: 0, tracksWithoutFrames: 0, duplicateFrames: 0, duplicateTracks: 0 };
-  private readonly cameras = new Map<string, CameraState<F, T>>();
+  private readonly cameras: LruMap<string, CameraState<F, T>>;
   private readonly limits: Required<JoinOptions>;
 
   constructor(options: JoinOptions = {}) {
@@ -55,6 +59,7 @@ export class FrameJoin<F extends JoinKey, T extends JoinKey> {
     for (const [name, v] of Object.entries(this.limits)) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`join: ${name} must be an integer >= 1, got ${v}`);
     }
+    this.cameras = new LruMap(this.limits.maxCameras);
   }
 
   /** Adds a frame; returns the pair when its tracked frame was waiting. */

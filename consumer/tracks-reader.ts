@@ -6,17 +6,19 @@ import type { KafkaClient } from '../common/kafka/types.js';
 import { TrackedFrameCodec } from '../common/proto.js';
 import { deadLetterRecord } from '../common/dead-letter.js';
 import { nowMs, timestampToMs } from '../common/time.js';
-import { counter, histogram } from '../common/metrics.js';
+import { boundedLabel, counter, histogram } from '../common/metrics.js';
 import type { Logger } from '../common/log.js';
 import type { Topics } from '../common/kafka/topics.js';
 import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
 import { untilStopped } from './until-stopped.js';
 
 const consumerMetrics = {
-  frames: counter('vsp_consumer_frames_total', 'Tracked frames read', ['camera']),
+  frames: counter('vsp_consumer_frames_total', 'Tracked frames read (cameras past the first 100: camera="other")', ['camera']),
   deadLetters: counter('vsp_consumer_dead_letters_total', 'Undecodable records sent to the dead-letter topic'),
   endToEnd: histogram('vsp_consumer_e2e_latency_seconds', 'Capture time to the tracked frame read by this consumer'),
 };
+
+const cameraLabel = boundedLabel(100);
 
 export interface ReadOptions {
   kafka: KafkaClient;
@@ -60,7 +62,7 @@ export async function readTracks(o: ReadOptions): Promise<{ frames: number; dead
         }
         if (o.camera !== undefined && frame.cameraId !== o.camera) return;
         counts.frames += 1;
-        consumerMetrics.frames.inc({ camera: frame.cameraId });
+        consumerMetrics.frames.inc({ camera: cameraLabel(frame.cameraId) });
         const captured = timestampToMs(frame.captureTime);
         if (Number.isFinite(captured)) consumerMetrics.endToEnd.observe(Math.max(0, nowMs() - captured) / 1000);
         await o.onFrame(frame);

@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import { nonNegativeInt, positiveInt } from '../common/cli/options.js';
+import { frameLimitsFromOptions, nonNegativeInt, positiveInt, withFrameLimitOptions } from '../common/cli/options.js';
 import { createLogger } from '../common/log.js';
 import { serveProcessor } from './server.js';
 import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 import { IMPLS, createDetector } from './impls.js';
+import type { ImplFlag } from './implementation.js';
 
 interface ProcessorCliOptions {
   impl: string;
@@ -11,21 +12,42 @@ interface ProcessorCliOptions {
   host: string;
   port: number;
   concurrency: number;
+  maxQueued: number;
+  maxImageBytes: number;
+  maxPixels: number;
+  maxAttributes: number;
   metricsPort?: number;
   /** And the flags of the implementations (impls.ts), each read by its own. */
   [implFlag: string]: unknown;
 }
 
-/** Each implementation's own flags, its name before their help. */
+/**
+ * Each implementation's own flags, its name before their help. A flag several implementations
+ * declare (kserve reuses onnx's --format, --score, …) is one option: the same declaration once,
+ * with their names joined, or with each one's help when they describe it differently (--model).
+ */
 function implOptions(): Option[] {
-  return IMPLS.flatMap((impl) =>
-    impl.flags.map((f) => {
-      const option = new Option(f.flags, `${impl.name}: ${f.description}`);
-      if (f.parse) option.argParser(f.parse);
-      if (f.default !== undefined) option.default(f.default);
-      return option;
-    }),
-  );
+  const byName = new Map<string, { flag: ImplFlag; help: { names: string[]; description: string }[] }>();
+  for (const impl of IMPLS) {
+    for (const f of impl.flags) {
+      const name = new Option(f.flags).attributeName();
+      const seen = byName.get(name);
+      if (!seen) {
+        byName.set(name, { flag: f, help: [{ names: [impl.name], description: f.description }] });
+        continue;
+      }
+      if (seen.flag.parse !== f.parse || seen.flag.default !== f.default) throw new Error(`--impl ${impl.name} declares ${f.flags} unlike another implementation`);
+      const same = seen.help.find((h) => h.description === f.description);
+      if (same) same.names.push(impl.name);
+      else seen.help.push({ names: [impl.name], description: f.description });
+    }
+  }
+  return [...byName.values()].map(({ flag, help }) => {
+    const option = new Option(flag.flags, help.map((h) => `${h.names.join(', ')}: ${h.description}`).join('; '));
+    if (flag.parse) option.argParser(flag.parse);
+    if (flag.default !== undefined) option.default(flag.default);
+    return option;
+  });
 }
 
 function implsHelp(): string {
@@ -41,13 +63,15 @@ export function processorCommand(): Command {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .addOption(new Option('--port <n>', 'port to bind (0 = any free port, printed)').argParser(nonNegativeInt).default(50051))
     .addOption(new Option('--concurrency <n>', 'Process calls run at once').argParser(positiveInt).default(4))
+    .addOption(new Option('--max-queued <n>', 'Process calls waiting at most; beyond it a call is refused (RESOURCE_EXHAUSTED) and the broker retries').argParser(positiveInt).default(256))
     .addOption(metricsPortOption())
     .addHelpText('after', implsHelp());
+  withFrameLimitOptions(command);
   for (const option of implOptions()) command.addOption(option);
   return command.action(async (o: ProcessorCliOptions) => {
     const log = createLogger('processor').child({ impl: o.impl });
     const detector = await createDetector(o.impl, o);
-    const running = await serveProcessor(detector, { protocol: o.protocol, host: o.host, port: o.port, concurrency: o.concurrency, log });
+    const running = await serveProcessor(detector, { protocol: o.protocol, host: o.host, port: o.port, concurrency: o.concurrency, maxQueued: o.maxQueued, limits: frameLimitsFromOptions(o), log });
     const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
     if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
     process.stdout.write(`${o.host}:${running.port}\n`);

@@ -16,6 +16,8 @@ import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import type { ImageInfo__Output } from '../common/gen/legacy/ImageInfo.js';
 import type { ImageInfoWithMeta } from '../common/gen/legacy/ImageInfoWithMeta.js';
 import type { Detector } from './detector.js';
+import sharp, { type Metadata } from 'sharp';
+import { DEFAULT_FRAME_LIMITS, imageProblem, type FrameLimits } from '../common/frame-limits.js';
 
 export interface ServeOptions {
   /** vsp: vsp.v1.Processor; legacy: the original design's Detector.Detect (one image per call). */
@@ -24,6 +26,9 @@ export interface ServeOptions {
   port: number;
   /** Process calls handed to the detector at once (more wait in a queue). */
   concurrency: number;
+  /** Calls waiting in the queue at most; beyond it a call is answered RESOURCE_EXHAUSTED. */
+  maxQueued: number;
+  limits: FrameLimits;
   log: Logger;
 }
 
@@ -33,13 +38,26 @@ export interface RunningProcessor {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Why a frame cannot be given to a detector, or undefined when it can. */
-export function invalidFrame(frame: Frame__Output): string | undefined {
-  if (!frame.image || frame.image.length === 0) return 'frame has no image';
-  if (frame.encoding === 'RGB24') {
-    if (frame.width <= 0 || frame.height <= 0) return 'RGB24 frame needs width and height';
-    if (frame.image.length !== frame.width * frame.height * 3) return `RGB24 frame: ${frame.image.length} bytes for ${frame.width}x${frame.height}`;
+const SHARP_FORMAT: Record<string, string> = { JPEG: 'jpeg', PNG: 'png' };
+
+/**
+ * Why a frame cannot be given to a detector, or undefined when it can: its bytes must be what
+ * its encoding says, within the limits, and (read from the image header, before any detector
+ * decodes it) of the declared size, so that no decompression bomb reaches a decoder.
+ */
+export async function invalidFrame(frame: Frame__Output, limits: FrameLimits = DEFAULT_FRAME_LIMITS): Promise<string | undefined> {
+  const problem = imageProblem(frame, limits);
+  if (problem || frame.encoding === 'RGB24') return problem;
+  let meta: Metadata;
+  try {
+    meta = await sharp(frame.image, { limitInputPixels: limits.maxPixels }).metadata();
+  } catch (err) {
+    return `unreadable ${String(frame.encoding)} image: ${(err as Error).message}`;
   }
+  if (meta.format !== SHARP_FORMAT[String(frame.encoding)]) return `image is ${String(meta.format)}, not ${String(frame.encoding)}`;
+  const { width = 0, height = 0 } = meta;
+  if (width * height > limits.maxPixels) return `image is ${width}x${height}, above the limit of ${limits.maxPixels} pixels`;
+  if (frame.width && frame.height && (width !== frame.width || height !== frame.height)) return `image is ${width}x${height}, the frame says ${frame.width}x${frame.height}`;
   return undefined;
 }
 
@@ -47,6 +65,7 @@ const processorMetrics = {
   frames: counter('vsp_processor_frames_total', 'Frames answered, by outcome', ['outcome']),
   latency: histogram('vsp_processor_detect_seconds', 'Time in the detector per call'),
   queued: gauge('vsp_processor_queued_calls', 'Calls waiting for the detector'),
+  refused: counter('vsp_processor_refused_calls_total', 'Calls answered RESOURCE_EXHAUSTED because --max-queued calls were waiting'),
 };
 
 export async function serveProcessor(detector: Detector, o: ServeOptions): Promise<RunningProcessor> {
@@ -54,13 +73,17 @@ export async function serveProcessor(detector: Detector, o: ServeOptions): Promi
   const server = createServer();
   const health = new HealthImplementation({ '': 'SERVING', 'vsp.v1.Processor': 'SERVING' });
   health.addToServer(server);
+  const setHealth = (serving: boolean): void => {
+    for (const service of ['', 'vsp.v1.Processor']) health.setStatus(service, serving ? 'SERVING' : 'NOT_SERVING');
+  };
+  const stopWatching = detector.watchHealth?.(setHealth);
   const queue = new PQueue({ concurrency: o.concurrency });
   processorMetrics.queued.reset();
   queue.on('add', () => processorMetrics.queued.set(queue.size));
   queue.on('next', () => processorMetrics.queued.set(queue.size));
   const info: ProcessorInfo = { ...detector.info };
 
-  if (o.protocol === 'legacy') addLegacyService(server, detector, queue, o.log);
+  if (o.protocol === 'legacy') addLegacyService(server, detector, queue, o);
   else server.addService(pkg.vsp.v1.Processor.service, {
     Describe: (_call: unknown, callback: grpc.sendUnaryData<ProcessorInfo>) => callback(null, info),
     Process: (call: grpc.ServerUnaryCall<ProcessRequest__Output, ProcessResponse>, callback: grpc.sendUnaryData<ProcessResponse>) => {
@@ -69,8 +92,14 @@ export async function serveProcessor(detector: Detector, o: ServeOptions): Promi
         callback({ code: grpc.status.INVALID_ARGUMENT, details: 'ProcessRequest has no frames' });
         return;
       }
+      if (queue.size >= o.maxQueued) {
+        processorMetrics.refused.inc();
+        callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `processor busy: ${queue.size} calls queued (--max-queued ${o.maxQueued})` });
+        return;
+      }
       queue
-        .add(() => processFrames(detector, frames))
+        // A call the broker gave up on (deadline, cancel) is not worth the detector's time.
+        .add(async () => (call.cancelled ? [] : processFrames(detector, frames, o.limits)))
         .then((results) => callback(null, { results }))
         .catch((err: unknown) => {
           o.log.error({ err }, 'detector failed');
@@ -85,8 +114,8 @@ export async function serveProcessor(detector: Detector, o: ServeOptions): Promi
   return {
     port,
     async close(graceMs = 10_000) {
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus('vsp.v1.Processor', 'NOT_SERVING');
+      stopWatching?.();
+      setHealth(false);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
@@ -103,31 +132,33 @@ export async function serveProcessor(detector: Detector, o: ServeOptions): Promi
 }
 
 /** Serves Detector.Detect(ImageInfo) → ImageInfoWithMeta around the same detector. */
-function addLegacyService(server: grpc.Server, detector: Detector, queue: PQueue, log: Logger): void {
+function addLegacyService(server: grpc.Server, detector: Detector, queue: PQueue, o: ServeOptions): void {
   server.addService(loadLegacyPackage().Detector.service, {
     Detect: (call: grpc.ServerUnaryCall<ImageInfo__Output, ImageInfoWithMeta>, callback: grpc.sendUnaryData<ImageInfoWithMeta>) => {
       const { width, height, image } = call.request;
-      const frame: Frame__Output = { cameraId: '', seq: 0, captureTime: null, sourceTime: null, width, height, encoding: 'JPEG', image, attributes: {} };
+      // The original proto has no encoding field: the image says what it is.
+      const encoding = image.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])) ? 'PNG' : 'JPEG';
+      const frame: Frame__Output = { cameraId: '', seq: 0, captureTime: null, sourceTime: null, width, height, encoding, image, attributes: {} };
       queue
-        .add(() => processFrames(detector, [frame]))
+        .add(() => processFrames(detector, [frame], o.limits))
         .then(([result]) => {
           if (!result || result.error) return callback({ code: grpc.status.INVALID_ARGUMENT, details: result?.error ?? 'no result' });
           const detections = (result.detections ?? []).map((d) => ({ category: d.label, confidence: d.score, x1: d.x1, y1: d.y1, x2: d.x2, y2: d.y2 }));
           callback(null, { imageInfo: call.request, detections });
         })
         .catch((err: unknown) => {
-          log.error({ err }, 'detector failed');
+          o.log.error({ err }, 'detector failed');
           callback({ code: grpc.status.INTERNAL, details: `detector failed: ${(err as Error).message}` });
         });
     },
   });
 }
 
-async function processFrames(detector: Detector, frames: Frame__Output[]): Promise<FrameResult[]> {
+async function processFrames(detector: Detector, frames: Frame__Output[], limits: FrameLimits): Promise<FrameResult[]> {
   const results: FrameResult[] = frames.map((f) => ({ cameraId: f.cameraId, seq: f.seq, detections: [], error: '', processMs: 0 }));
   const valid: number[] = [];
-  frames.forEach((frame, i) => {
-    const problem = invalidFrame(frame);
+  const problems = await Promise.all(frames.map((frame) => invalidFrame(frame, limits)));
+  problems.forEach((problem, i) => {
     if (problem) results[i]!.error = problem;
     else valid.push(i);
   });

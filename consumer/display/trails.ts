@@ -1,5 +1,7 @@
 // Short trails behind tracks: the last few bottom-centres (where an object stands) of each track,
 // per camera. A track unseen for a while is forgotten, so memory follows the live tracks only.
+import { DEFAULT_MAX_CAMERAS } from '../../common/frame-limits.js';
+import { LruMap } from '../../common/lru-map.js';
 import type { Box } from '../../common/boxes.js';
 
 export interface Point {
@@ -16,13 +18,16 @@ interface Trail {
 }
 
 export class Trails {
-  private readonly cameras = new Map<string, { seq: number; trails: Map<number, Trail> }>();
+  private readonly cameras: LruMap<string, { seq: number; trails: Map<number, Trail> }>;
 
   /** `length` points per trail; a track absent for more than `forgetAfter` frames is dropped. */
   constructor(
     private readonly length = 20,
     private readonly forgetAfter = 30,
-  ) {}
+    maxCameras = DEFAULT_MAX_CAMERAS,
+  ) {
+    this.cameras = new LruMap(maxCameras);
+  }
 
   /** Adds one frame's tracks; returns a copy of the trail (oldest point first) of each of them. */
   update(cameraId: string, seq: number, tracks: readonly TrackBox[]): Map<number, readonly Point[]> {

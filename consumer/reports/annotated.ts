@@ -4,16 +4,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import sharp, { type Sharp } from 'sharp';
+import { DEFAULT_FRAME_LIMITS, imageProblem } from '../../common/frame-limits.js';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
 import type { Track__Output } from '../../common/gen/vsp/v1/Track.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import { cssColor, lineWidth, TAG_PADDING, tagFontSize, tagHeightFor, tagLeft, tagText, tagTop, tagWidthFor, textColorOn, trackColor } from '../web/overlay-style.js';
-import type { ImageReport, ReportFormat } from './report.js';
+import { cameraFileName, type ImageReport, type ReportFormat } from './report.js';
 
-/** The frame's image as a sharp pipeline, whatever its encoding. */
+/** The frame's image as a sharp pipeline, whatever its encoding; frames from Kafka are not trusted. */
 function frameImage(frame: Frame__Output): Sharp {
-  if (frame.encoding === 'RGB24') return sharp(frame.image, { raw: { width: frame.width, height: frame.height, channels: 3 } });
-  return sharp(frame.image);
+  const problem = imageProblem(frame);
+  if (problem) throw new Error(problem);
+  const limitInputPixels = DEFAULT_FRAME_LIMITS.maxPixels;
+  if (frame.encoding === 'RGB24') return sharp(frame.image, { raw: { width: frame.width, height: frame.height, channels: 3 }, limitInputPixels });
+  return sharp(frame.image, { limitInputPixels });
 }
 
 /** An SVG the size of the image with one box and one `#id label` tag per track. */
@@ -51,8 +55,7 @@ export async function annotateFrame(frame: Frame__Output, tracks: readonly Track
 
 /** `DIR/<camera>/<seq padded to 6>.jpg`; a camera id that is not a safe file name is made one. */
 export function annotatedPath(dir: string, cameraId: string, seq: number): string {
-  const safe = cameraId.replace(/[^\w.-]/g, '_').replace(/^\.+$/, '_') || '_';
-  return path.join(dir, safe, `${String(seq).padStart(6, '0')}.jpg`);
+  return path.join(dir, cameraFileName(cameraId), `${String(seq).padStart(6, '0')}.jpg`);
 }
 
 /** How many frames may wait to be drawn before the frames reader is held back. */

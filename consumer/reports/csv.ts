@@ -85,6 +85,7 @@ function isoOrEmpty(ms: number): string {
 
 /** RFC 4180: quote a field holding a comma, quote or line break; double its quotes. */
 export function csvField(v: string | number): string {
-  const s = String(v);
+  // A text cell a spreadsheet would take for a formula (=, +, -, @, tab, CR first) is made plain text.
+  const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }

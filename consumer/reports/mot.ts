@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import { formatMotRow } from '../../common/mot/format.js';
 import { UsageError } from '../../common/errors.js';
-import type { Report, ReportFormat } from './report.js';
+import { cameraFileName, type Report, type ReportFormat } from './report.js';
 
 /**
  * Keeps the last record per (camera, seq), so at-least-once duplicates vanish, and writes frames
@@ -35,7 +35,7 @@ export class MotReport implements Report {
           lines.push(formatMotRow(seq, t.trackId, t.x1, t.y1, t.x2 - t.x1, t.y2 - t.y1));
         }
       }
-      const file = this.file.replaceAll('{camera}', camera);
+      const file = this.file.replaceAll('{camera}', cameraFileName(camera));
       mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
       writeFileSync(file, lines.length ? `${lines.join('\n')}\n` : '');
     }

@@ -39,3 +39,13 @@ export interface ReportFormat {
 export function isImageReport(r: Report | ImageReport): r is ImageReport {
   return 'addJoined' in r;
 }
+
+/**
+ * A camera id as a file or folder name, for every report that names files after cameras: ids
+ * come from Kafka and are not trusted, so anything but letters, digits, '.', '_' and '-' becomes
+ * '_', and no name is '.', '..' or empty — a name never leaves its report folder.
+ */
+export function cameraFileName(cameraId: string): string {
+  const safe = cameraId.replace(/[^\w.-]/g, '_').slice(0, 128);
+  return /^\.*$/.test(safe) ? `_${safe.replace(/\./g, '_')}` : safe;
+}

@@ -9,6 +9,8 @@
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import type { Track__Output } from '../../common/gen/vsp/v1/Track.js';
 import { timestampToMs } from '../../common/time.js';
+import { DEFAULT_MAX_CAMERAS } from '../../common/frame-limits.js';
+import { LruMap } from '../../common/lru-map.js';
 import type { Box } from '../../common/boxes.js';
 import type { Line, Rule, RulesConfig, Zone } from './config.js';
 import type { RuleEvent, TrackInfo } from './event.js';
@@ -85,10 +87,15 @@ type EventBody = Pick<RuleEvent, 'type'> & Partial<Pick<RuleEvent, 'zone' | 'lin
 
 export class RuleEngine {
   readonly stats: EngineStats = { frames: 0, duplicates: 0, events: 0, suppressed: 0 };
-  private readonly cameras = new Map<string, CameraState>();
+  /** Least recently seen first; a camera dropped beyond maxCameras takes its rule state with it. */
+  private readonly cameras: LruMap<string, CameraState>;
   private readonly rules: RuleState[];
 
-  constructor(private readonly config: RulesConfig) {
+  constructor(
+    private readonly config: RulesConfig,
+    maxCameras = DEFAULT_MAX_CAMERAS,
+  ) {
+    this.cameras = new LruMap(maxCameras, (name) => this.forget(name));
     this.rules = config.rules.map((rule) => ({ rule, tracks: new Map(), lastFiredByCamera: new Map(), windows: new Map(), labels: new Map() }));
   }
 
@@ -135,6 +142,16 @@ export class RuleEngine {
     }
     this.stats.events += out.length;
     return out;
+  }
+
+  private forget(camera: string): void {
+    const prefix = trackKey(camera, 0).slice(0, -1);
+    for (const rs of this.rules) {
+      rs.windows.delete(camera);
+      rs.lastFiredByCamera.delete(camera);
+      rs.labels.delete(camera);
+      for (const key of rs.tracks.keys()) if (key.startsWith(prefix)) rs.tracks.delete(key);
+    }
   }
 
   private camera(name: string): CameraState {

@@ -5,6 +5,8 @@ import type { WebSocket } from 'ws';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import { nowMs, timestampToMs } from '../../common/time.js';
+import { DEFAULT_MAX_CAMERAS } from '../../common/frame-limits.js';
+import { LruMap } from '../../common/lru-map.js';
 import type { JoinCounters } from '../join.js';
 import { BoundedSender } from './bounded-sender.js';
 import { frameMessage, parseWatch, tracksMessage, type CameraInfo, type StatusMessage } from './protocol.js';
@@ -36,12 +38,17 @@ const HEARTBEAT_INTERVAL_MS = 30_000;
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export class ViewerHub {
-  private readonly cameras = new Map<string, Camera>();
+  /** Least recently updated first; beyond maxCameras the oldest camera leaves the viewer. */
+  private readonly cameras: LruMap<string, Camera>;
   private readonly clients = new Set<Client>();
   private lastStatus = performance.now();
   private readonly timers: NodeJS.Timeout[];
 
-  constructor(private readonly joinCounters: () => JoinCounters) {
+  constructor(
+    private readonly joinCounters: () => JoinCounters,
+    maxCameras = DEFAULT_MAX_CAMERAS,
+  ) {
+    this.cameras = new LruMap(maxCameras);
     this.timers = [setInterval(() => this.tick(), STATUS_INTERVAL_MS), setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS)];
   }
 
