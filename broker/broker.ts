@@ -189,7 +189,7 @@ export class Broker {
           this.o.log.warn({ partition, camera: event.camera, gap: event.gap }, 'seq jumped past --max-seq-gap: tracker restarted');
         } else {
           brokerMetrics.camerasEvicted.inc({ reason: event.reason });
-          this.o.log.info({ partition, camera: event.camera, reason: event.reason }, 'camera tracker dropped');
+          this.o.log.debug({ partition, camera: event.camera, reason: event.reason }, 'camera tracker dropped');
         }
         brokerMetrics.cameras.set({ partition: String(partition) }, tracking.size);
       },

@@ -99,8 +99,9 @@ export class PartitionPipeline {
         brokerMetrics.processorLatency.observe({ processor: outcome.ok ? outcome.processor : 'none' }, outcome.ms / 1000);
         if (this.revoked) return;
         const completedAt = nowMs();
-        calls.forEach((c, i) => {
-          const result = outcome.ok ? matchingResult(outcome.results[i], c.frame) : undefined;
+        const byFrame = outcome.ok ? resultsByFrame(outcome.results) : undefined;
+        calls.forEach((c) => {
+          const result = byFrame ? matchingResult(byFrame.get(frameKey(c.frame.cameraId, c.frame.seq)), c.frame) : undefined;
           const processed: ProcessedFrame = { frame: c.frame, offset: c.offset, outcome, result, admittedAt: c.admittedAt, dispatchedAt, completedAt };
           this.window.complete(c.ticket, { kind: 'processed', processed });
         });
@@ -189,15 +190,16 @@ export class PartitionPipeline {
   }
 }
 
-/**
- * The processor's result for a frame, checked to be that frame's: one that names another camera
- * or seq (or is missing) is replaced by an error result, so the frame is marked, not mistracked.
- */
+const frameKey = (cameraId: string, seq: number) => `${seq}\u0000${cameraId}`;
+
+/** A processor's results by the frame they name; results for frames not sent are never looked up. */
+function resultsByFrame(results: readonly FrameResult__Output[]): Map<string, FrameResult__Output> {
+  const map = new Map<string, FrameResult__Output>();
+  for (const r of results) if (!map.has(frameKey(r.cameraId, r.seq))) map.set(frameKey(r.cameraId, r.seq), r);
+  return map;
+}
+
+/** A frame without a result of its own is marked with an error, never tracked as if empty. */
 function matchingResult(result: FrameResult__Output | undefined, frame: Frame__Output): FrameResult__Output {
-  const error = (reason: string): FrameResult__Output => ({ cameraId: frame.cameraId, seq: frame.seq, detections: [], error: reason, processMs: result?.processMs ?? 0 });
-  if (!result) return error('the processor returned no result for this frame');
-  if (result.cameraId !== frame.cameraId || result.seq !== frame.seq) {
-    return error(`the processor answered for camera ${JSON.stringify(result.cameraId.slice(0, 64))} seq ${result.seq} instead of this frame`);
-  }
-  return result;
+  return result ?? { cameraId: frame.cameraId, seq: frame.seq, detections: [], error: 'the processor returned no result for this frame', processMs: 0 };
 }

@@ -7,9 +7,11 @@ import { kafkaConnection } from '../common/kafka/connection.js';
 import { kafkaFailure } from '../common/kafka/errors.js';
 import { topicNames } from '../common/kafka/topics.js';
 import { createLogger } from '../common/log.js';
+import { cameraIdProblem } from '../common/frame-limits.js';
+import { requireTools } from '../common/requirements.js';
 import { publishFrames } from './publish.js';
 import { SeqStore } from './seq-store.js';
-import { parseSource } from './sources/index.js';
+import { parseSource, sourceTools } from './sources/index.js';
 import { motCameraId } from './sources/mot-blank.js';
 import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 
@@ -48,15 +50,17 @@ export function producerCommand(): Command {
       .addOption(new Option('--height <px>', 'downscale frames taller than this (re-encoding them); keeps the aspect ratio unless --width is given too').argParser(positiveInt))
       .addOption(metricsPortOption())
       .addOption(new Option('--stats-interval <s>', 'seconds between progress log lines (frames published, dropped, buffered, fps); 0: none').argParser(nonNegativeNumber).default(5))
-      .option('--state-dir <dir>', 'where the last seq per camera is kept across restarts', '.vsp/producer'),
+      .option('--state-dir <dir>', 'where the last seq per camera is kept across restarts (mot: sources number frames as their file does)', '.vsp/producer'),
   ).action(async (o: ProducerOptions) => {
     const cameraId = o.camera ?? (o.source.startsWith('mot:') ? motCameraId(o.source.slice(4)) : undefined);
     if (!cameraId) throw new UsageError("required option '--camera <id>' not specified");
-    if (!/^[\w.-]+$/.test(cameraId)) throw new UsageError(`--camera: '${cameraId}' may contain only letters, digits, '.', '_' and '-'`);
+    const badId = cameraIdProblem(cameraId);
+    if (badId) throw new UsageError(`--camera: ${badId}`);
     const log = createLogger('producer').child({ camera: cameraId });
+    const source = parseSource(o.source, { fps: o.fps, realtime: o.realtime, loop: o.loop, seed: o.seed, log });
+    await requireTools(sourceTools(o.source));
     const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
     if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
-    const source = parseSource(o.source, { fps: o.fps, realtime: o.realtime, loop: o.loop, seed: o.seed, log });
     const connection = kafkaConnection(o.brokers, `vsp-producer-${cameraId}`);
     const kafka = createKafka(connection, { log });
     const abort = new AbortController();

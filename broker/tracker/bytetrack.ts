@@ -75,6 +75,12 @@ export interface ByteTrackState {
   lost: ByteTrackTrackState[];
 }
 
+/**
+ * Scores above this (no detector's) count as this in the fused cost, which keeps every cost well
+ * inside the range lapjv works in (|cost| < 1e6, the lap package's LARGE).
+ */
+const MAX_FUSED_SCORE = 1e5;
+
 const TRACKED = 1;
 const LOST = 2;
 const REMOVED = 3;
@@ -148,11 +154,13 @@ export class ByteTrack implements Tracker {
     const high: Detection[] = [];
     const low: Detection[] = [];
     dets.forEach((det, index) => {
-      const reason = invalidBox(det) ?? (typeof det.score === 'number' && Number.isFinite(det.score) ? undefined : `score is not a finite number (${String(det.score)})`);
+      const reason = invalidBox(det);
       if (reason !== undefined) {
         rejected.push({ index, reason });
         return;
       }
+      // A NaN score fails both comparisons in the reference too; ±Infinity is treated alike.
+      if (!Number.isFinite(det.score)) return;
       const d: Detection = { x: det.x1, y: det.y1, w: det.x2 - det.x1, h: det.y2 - det.y1, score: det.score, classId: det.classId, label: det.label };
       if (det.score > params.trackThresh) high.push(d);
       else if (det.score > BYTETRACK_LOW_SCORE && det.score < params.trackThresh) low.push(d);
@@ -162,16 +170,23 @@ export class ByteTrack implements Tracker {
     const refound: Track[] = [];
     const newlyLost: Track[] = [];
     const newlyRemoved: Track[] = [];
+    for (const t of joint(
+      this.tracked.filter((t) => t.activated),
+      this.lost,
+    )) {
+      // The reference zeroes the height velocity of a track not currently tracked before each prediction.
+      if (t.state !== TRACKED) t.st[7] = 0;
+      for (let k = 0; k < step; k++) kfPredict(t.st);
+    }
+    // Only extreme input (boxes near the largest doubles) can make a state overflow; such a track
+    // is dropped, as SORT does, rather than poisoning the costs.
+    this.tracked = this.tracked.filter(hasValidBox);
+    this.lost = this.lost.filter(hasValidBox);
     const unconfirmed = this.tracked.filter((t) => !t.activated);
     const pool = joint(
       this.tracked.filter((t) => t.activated),
       this.lost,
     );
-    for (const t of pool) {
-      // The reference zeroes the height velocity of a track not currently tracked before each prediction.
-      if (t.state !== TRACKED) t.st[7] = 0;
-      for (let k = 0; k < step; k++) kfPredict(t.st);
-    }
 
     // First association: confirmed and lost tracks with the high detections.
     const first = this.associate(pool, high, params.matchThresh, !params.mot20);
@@ -370,7 +385,7 @@ export class ByteTrack implements Tracker {
       for (let r = 0; r < nr; r++) {
         for (let c = 0; c < nc; c++) {
           const k = r * nc + c;
-          cost[k] = 1 - (1 - (cost[k] as number)) * (dets[c] as Detection).score;
+          cost[k] = 1 - (1 - (cost[k] as number)) * Math.min((dets[c] as Detection).score, MAX_FUSED_SCORE);
         }
       }
     }
@@ -402,6 +417,13 @@ export class ByteTrack implements Tracker {
     }
     return [tracked.filter((_, p) => !dropTracked.has(p)), lost.filter((_, q) => !dropLost.has(q))];
   }
+}
+
+/** Whether a track's state is finite and gives a box with positive width and height. */
+function hasValidBox(t: Track): boolean {
+  for (let k = 0; k < KF_LENGTH; k++) if (!Number.isFinite(t.st[k])) return false;
+  const [x1, y1, x2, y2] = trackBoxes([t]) as unknown as [number, number, number, number];
+  return invalidBox({ x1, y1, x2, y2, score: 0, classId: 0, label: '' }) === undefined;
 }
 
 /** [x1, y1, x2, y2] of each track's state (the reference's tlbr), flat. */
@@ -456,7 +478,8 @@ function iouDistance(a: Float64Array, b: Float64Array): Float64Array {
         const ih = Math.min(py2, qy2) - Math.max(py1, qy1) + 1;
         if (ih > 0) iou = (iw * ih) / ((px2 - px1 + 1) * (py2 - py1 + 1) + qArea - iw * ih);
       }
-      out[n * nb + k] = 1 - iou;
+      // Areas can overflow only for boxes near the largest doubles: count those as no overlap.
+      out[n * nb + k] = 1 - (Number.isFinite(iou) ? iou : 0);
     }
   }
   return out;

@@ -139,4 +139,23 @@ describe('PartitionPipeline', () => {
     assert.ok(rooms >= 1, 'the owner is told it may resume the partition');
     assert.deepEqual(sink.tracked().map((f) => f.status), ['OK', 'OK', 'OK', 'OK']);
   });
+
+  it('matches results to frames by camera and seq: a missing one marks its frame, extra ones are ignored', async () => {
+    const processor = new ManualProcessor(detect);
+    const { p, sink } = pipeline({ window: 8, batch: 3, processor });
+    for (let i = 0; i < 3; i++) p.admit(frameRecord(i, 'cam', i + 1));
+    p.dispatch();
+    const boxes = detect('cam', 1);
+    const result = (seq: number, camera = 'cam') => ({ cameraId: camera, seq, detections: boxes, error: '', processMs: 1 });
+    // Out of order, seq 2 missing, one for a frame that was never sent, one for another camera.
+    processor.calls[0]!.answer({ ok: true, results: [result(3), result(99), result(1), result(2, 'other')], processor: 'p', ms: 1 });
+    await settle();
+    const frames = sink.tracked();
+    assert.deepEqual(frames.map((f) => [f.seq, f.status, f.error]), [
+      [1, 'OK', ''],
+      [2, 'FRAME_REJECTED', 'the processor returned no result for this frame'],
+      [3, 'OK', ''],
+    ]);
+    assert.equal(frames[0]!.detections.length, boxes.length);
+  });
 });
