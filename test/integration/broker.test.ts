@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { REPO, stopAll, vspRun, type VspProcess } from '../helpers/processes.js';
-import { startBroker, startProcessor, tracksProduced, waitForGroupDone } from '../helpers/pipeline.js';
+import { committedOffsets, startBroker, startProcessor, tracksProduced, waitForGroupDone } from '../helpers/pipeline.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import { createKafka } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
@@ -119,6 +119,21 @@ describe('broker (real Kafka, real gRPC processors)', function () {
     await waitForGroupDone(kafka.bootstrap, prefix, 'resume', 30_000);
     await broker.stop();
     assert.equal(await tracksProduced(kafka.bootstrap, prefix), 0n, 'the frames the snapshot covers are not processed again');
+  });
+
+  it('SIGTERM right after the last output: the final commit lands (committed offset = end of partition)', async () => {
+    const prefix = await kafka.topics(1);
+    const common = ['--brokers', kafka.bootstrap, '--prefix', prefix];
+    const produced = await vspRun(['producer', ...common, '--camera', 'cam', '--source', 'synthetic:160x120', '--frames', '40', '--state-dir', path.join(work, prefix)]);
+    assert.equal(produced.code, 0, produced.stderr);
+    const { address } = await startProcessor(['--impl', 'synthetic']);
+    // Commits are due only every 100 frames or 60 s: only the shutdown commits.
+    const broker = await startBroker([...common, '--processor', address, '--group', 'term', '--commit-every', '100', '--commit-interval-ms', '60000']);
+    while ((await tracksProduced(kafka.bootstrap, prefix)) < 40n) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await broker.stop('SIGTERM'), 0, broker.stderr());
+    assert.doesNotMatch(broker.stderr(), /offset commit failed/);
+    const committed = await committedOffsets(kafka.bootstrap, 'term', topicNames(prefix).frames);
+    assert.equal(committed.get(0), 40n);
   });
 
   it('exactly-once: SIGKILLed three times, every frame is committed exactly once and tracking is unchanged', async () => {
