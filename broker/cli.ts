@@ -3,7 +3,7 @@ import { frameLimitsFromOptions, nonNegativeInt, nonNegativeNumber, parseFrom, p
 import { DEFAULT_TRACKING_LIMITS } from './camera-tracking.js';
 import { UsageError } from '../common/errors.js';
 import { createKafka } from '../common/kafka/client.js';
-import { kafkaConnection } from '../common/kafka/connection.js';
+import { connectionFromOptions } from '../common/kafka/connection.js';
 import { kafkaFailure } from '../common/kafka/errors.js';
 import { topicNames } from '../common/kafka/topics.js';
 import { createLogger } from '../common/log.js';
@@ -75,7 +75,7 @@ export function brokerCommand(): Command {
       healthIntervalMs: 1000,
       log,
     });
-    const connection = kafkaConnection(o.brokers, `vsp-broker-${process.pid}`);
+    const connection = connectionFromOptions(o, `vsp-broker-${process.pid}`);
     const broker = new Broker({
       kafka: createKafka(connection, { log }),
       group: o.group,

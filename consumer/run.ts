@@ -3,7 +3,7 @@
 // tracks, only when something draws them). cli.ts parses the flags and calls runConsumer.
 import { parseFrom, type KafkaOptions } from '../common/cli/options.js';
 import { createKafka } from '../common/kafka/client.js';
-import { kafkaConnection } from '../common/kafka/connection.js';
+import { connectionFromOptions } from '../common/kafka/connection.js';
 import { kafkaFailure } from '../common/kafka/errors.js';
 import { topicNames } from '../common/kafka/topics.js';
 import { createLogger, type Logger } from '../common/log.js';
@@ -75,7 +75,8 @@ export async function runConsumer(o: ConsumerOptions, signal?: AbortSignal): Pro
   let viewer: WebViewer | undefined;
   let desktop: WindowDisplay | undefined;
   try {
-    hooks = rules && startRuleHooks(rules, { brokers: o.brokers, prefix: o.prefix, log });
+    const connection = connectionFromOptions(o, 'vsp-consumer');
+    hooks = rules && startRuleHooks(rules, { connection, prefix: o.prefix, log });
     for (const spec of specs) all.push(createReport(spec, { zones: rules?.zones }));
     const reports = all.filter((r): r is Report => !isImageReport(r));
     const imageReports = all.filter(isImageReport);
@@ -92,7 +93,6 @@ export async function runConsumer(o: ConsumerOptions, signal?: AbortSignal): Pro
       desktop?.show(pair.frame, pair.tracks);
       for (const r of imageReports) r.addJoined(pair.tracks, pair.frame);
     };
-    const connection = kafkaConnection(o.brokers, 'vsp-consumer');
     const read = {
       kafka: createKafka(connection, { log }),
       topics: topicNames(o.prefix),

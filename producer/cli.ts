@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { positiveInt, nonNegativeInt, nonNegativeNumber, withKafkaOptions, type KafkaOptions } from '../common/cli/options.js';
 import { UsageError } from '../common/errors.js';
 import { createKafka } from '../common/kafka/client.js';
-import { kafkaConnection } from '../common/kafka/connection.js';
+import { connectionFromOptions } from '../common/kafka/connection.js';
 import { kafkaFailure } from '../common/kafka/errors.js';
 import { topicNames } from '../common/kafka/topics.js';
 import { createLogger } from '../common/log.js';
@@ -61,7 +61,7 @@ export function producerCommand(): Command {
     await requireTools(sourceTools(o.source));
     const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
     if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
-    const connection = kafkaConnection(o.brokers, `vsp-producer-${cameraId}`);
+    const connection = connectionFromOptions(o, `vsp-producer-${cameraId}`);
     const kafka = createKafka(connection, { log });
     const abort = new AbortController();
     const stop = () => abort.abort();

@@ -27,6 +27,7 @@ export interface PublishOptions {
   source: FrameSource;
   kafka: KafkaClient;
   topic: string;
+  /** The camera's seq state, numbering the frames the source does not number itself. */
   seqs: SeqStore;
   /** Stop after this many frames. */
   maxFrames?: number;
@@ -103,7 +104,8 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
       for await (const sourced of o.source.frames(o.signal)) {
         const captureTime = nowTimestamp();
         const frame = o.sizeLimit ? await downscale(sourced, o.sizeLimit) : sourced;
-        const seq = o.seqs.next();
+        // A source that numbers its frames (mot:) keeps its numbers; the others count on.
+        const seq = sourced.seq ?? o.seqs.next();
         if (result.firstSeq === 0) result.firstSeq = seq;
         result.lastSeq = seq;
         result.captured += 1;

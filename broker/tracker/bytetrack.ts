@@ -252,10 +252,11 @@ export class ByteTrack implements Tracker {
     lost = lost.filter((t) => !t.listedRemoved);
     for (const t of newlyRemoved) t.listedRemoved = true;
     [tracked, lost] = this.removeDuplicates(tracked, lost);
-    this.tracked = tracked;
-    this.lost = lost;
+    // As after predicting: a state that overflowed (extreme input only) is not kept.
+    this.tracked = tracked.filter(hasValidBox);
+    this.lost = lost.filter(hasValidBox);
 
-    const confirmed = tracked.filter((t) => t.activated);
+    const confirmed = this.tracked.filter((t) => t.activated);
     const boxes = trackBoxes(confirmed);
     const tracks = confirmed.map(
       (t, i): TrackerOutput => ({
@@ -419,26 +420,34 @@ export class ByteTrack implements Tracker {
   }
 }
 
-/** Whether a track's state is finite and gives a box with positive width and height. */
-function hasValidBox(t: Track): boolean {
-  for (let k = 0; k < KF_LENGTH; k++) if (!Number.isFinite(t.st[k])) return false;
-  const [x1, y1, x2, y2] = trackBoxes([t]) as unknown as [number, number, number, number];
-  return invalidBox({ x1, y1, x2, y2, score: 0, classId: 0, label: '' }) === undefined;
+/** Writes [x1, y1, x2, y2] of a state (the reference's tlbr) at out[at..]. */
+function writeTrackBox(st: Float64Array, out: Float64Array, at: number): void {
+  const h = st[3] as number;
+  const w = (st[2] as number) * h;
+  const x1 = (st[0] as number) - w / 2;
+  const y1 = (st[1] as number) - h / 2;
+  out[at] = x1;
+  out[at + 1] = y1;
+  out[at + 2] = w + x1;
+  out[at + 3] = h + y1;
 }
 
-/** [x1, y1, x2, y2] of each track's state (the reference's tlbr), flat. */
+const scratchBox = new Float64Array(4);
+
+/** Whether a track's state is finite and gives a box that `invalidBox` would accept. */
+function hasValidBox(t: Track): boolean {
+  for (let k = 0; k < KF_LENGTH; k++) if (!Number.isFinite(t.st[k])) return false;
+  writeTrackBox(t.st, scratchBox, 0);
+  const [x1, y1, x2, y2] = [scratchBox[0] as number, scratchBox[1] as number, scratchBox[2] as number, scratchBox[3] as number];
+  const w = x2 - x1;
+  const h = y2 - y1;
+  return Number.isFinite(x1) && Number.isFinite(y1) && Number.isFinite(x2) && Number.isFinite(y2) && w > 0 && h > 0 && Number.isFinite(w * h);
+}
+
+/** The boxes of tracks, flat. */
 function trackBoxes(tracks: readonly Track[]): Float64Array {
   const out = new Float64Array(tracks.length * 4);
-  tracks.forEach((t, i) => {
-    const h = t.st[3] as number;
-    const w = (t.st[2] as number) * h;
-    const x1 = (t.st[0] as number) - w / 2;
-    const y1 = (t.st[1] as number) - h / 2;
-    out[i * 4] = x1;
-    out[i * 4 + 1] = y1;
-    out[i * 4 + 2] = w + x1;
-    out[i * 4 + 3] = h + y1;
-  });
+  tracks.forEach((t, i) => writeTrackBox(t.st, out, i * 4));
   return out;
 }
 

@@ -46,15 +46,24 @@ export interface TrackerSnapshot {
   state: unknown;
 }
 
+/**
+ * Coordinates beyond MAX_COORDINATE (far past any image) and sides below MIN_SIDE (far below a
+ * pixel, even in normalised coordinates) are refused: the filters multiply and divide sides, and
+ * an area or aspect outside the doubles' range would make a track's box NaN.
+ */
+export const MAX_COORDINATE = 1e9;
+export const MIN_SIDE = 1e-6;
+
 /** Why a detection's box cannot enter a tracker, or undefined when it can. */
 export function invalidBox(det: TrackerDetection): string | undefined {
   for (const key of ['x1', 'y1', 'x2', 'y2'] as const) {
     if (typeof det[key] !== 'number' || !Number.isFinite(det[key])) return `${key} is not a finite number (${String(det[key])})`;
+    if (Math.abs(det[key]) > MAX_COORDINATE) return `${key} is beyond ±${MAX_COORDINATE} (${det[key]})`;
   }
   const w = det.x2 - det.x1;
   const h = det.y2 - det.y1;
   if (!(w > 0)) return `width x2 - x1 is not positive (${w})`;
   if (!(h > 0)) return `height y2 - y1 is not positive (${h})`;
-  if (!Number.isFinite(w * h)) return `box area is not finite (${w} × ${h})`;
+  if (w < MIN_SIDE || h < MIN_SIDE) return `box side below ${MIN_SIDE} (${w} × ${h})`;
   return undefined;
 }

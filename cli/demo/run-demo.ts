@@ -8,8 +8,10 @@ import { kafkaConnection } from '../../common/kafka/connection.js';
 import { topicNames } from '../../common/kafka/topics.js';
 import { createTopics } from '../../common/kafka/topics.js';
 import { createLogger } from '../../common/log.js';
+import { ffmpeg, requireTools } from '../../common/requirements.js';
 import { spawnVsp, type VspProcess } from '../../common/vsp-process.js';
 import { readTracks } from '../../consumer/tracks-reader.js';
+import { sourceTools } from '../../producer/sources/index.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 
 export interface DemoOptions {
@@ -28,45 +30,69 @@ const PREFIX = 'demo';
 
 export async function runDemo(o: DemoOptions): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  // Before anything starts: every program the demo needs, all that is missing named in one line.
+  const tools = sourceTools(o.source);
+  await requireTools(['java', 'mvn', ...tools]);
+  const ff = tools.includes('ffmpeg') ? await ffmpeg() : undefined;
+  if (ff?.origin === 'npm') say(`no ffmpeg on PATH: using the one npm installed (${ff.command})`);
+  // The components run the ffmpeg found here rather than look again.
+  const env: Record<string, string> = { VSP_LOG_FORMAT: 'json', ...(ff ? { VSP_FFMPEG: ff.command } : {}) };
+
   const log = createLogger('demo');
   const children: VspProcess[] = [];
-  const abort = new AbortController();
+  const abort = new AbortController(); // aborted once the demo stops: components exit then
   const interrupted = new Promise<void>((resolve) => {
     const stop = () => {
       say('\nstopping…');
+      abort.abort();
       resolve();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // A component that exits while the demo runs fails it, naming the component; only the producer
+  // may end (with 0), when a file source without --loop is done.
+  let fail: (err: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {}); // observed by the races below
+  /** A step of the start: rejects when a component fails, undefined on Ctrl-C. */
+  const step = <T>(p: Promise<T>): Promise<T | undefined> => Promise.race([p, failed, interrupted.then(() => undefined)]);
+  const start = (name: string, args: string[]) => {
+    const child = spawnVsp(args, env);
+    children.push(child);
+    void child.exited.then((code) => {
+      if (abort.signal.aborted || (name === 'producer' && code === 0)) return;
+      const how = code === null ? 'was killed' : `exited with code ${code}`;
+      fail(new Error(`demo: the ${name} ${how}: ${lastLine(child.stderr()) || '(no output)'}`));
+    });
+    return child;
+  };
+
   const dataDir = path.resolve(o.data, 'kafka');
   // Every demo starts from scratch: a previous one may have left its broker running, and its
   // topics and seq state would otherwise mix into this run.
   await stopKafka(dataDir);
   await rm(path.resolve(o.data), { recursive: true, force: true });
 
+  let reading: Promise<unknown> | undefined;
   try {
     say(`starting Kafka on 127.0.0.1:${o.kafkaPort} (data in ${dataDir}; jars from Maven Central the first time)…`);
-    const kafka = await startKafka({ port: o.kafkaPort, controllerPort: o.kafkaPort + 1, dataDir, log: say });
+    const kafka = await startKafka({ port: o.kafkaPort, controllerPort: o.kafkaPort + 1, dataDir, log: say }).catch((err: Error) => {
+      throw new Error(`demo: Kafka did not start: ${err.message}`);
+    });
+    if (abort.signal.aborted) return;
     await createTopics(createKafka(kafkaConnection(kafka.bootstrap, 'vsp-demo')), PREFIX, 1);
     const common = ['--brokers', kafka.bootstrap, '--prefix', PREFIX];
-    const start = (name: string, args: string[]) => {
-      const child = spawnVsp(args, { VSP_LOG_FORMAT: 'json' });
-      children.push(child);
-      void child.exited.then((code) => {
-        if (code !== 0 && code !== null && !abort.signal.aborted) say(`${name} exited with code ${code}: ${lastLine(child.stderr())}`);
-      });
-      return child;
-    };
 
     say(`starting the ${o.impl} processor (the NanoDet model is converted once on first use)…`);
     const port = await freePort();
     const processor = start('processor', ['processor', '--impl', o.impl, '--port', String(port)]);
-    await processor.waitForStdout(/^127\.0\.0\.1:\d+$/, 300_000);
+    if ((await step(processor.waitForStdout(/^127\.0\.0\.1:\d+$/, 300_000))) === undefined) return;
     start('broker', ['broker', ...common, '--processor', `127.0.0.1:${port}`, '--window', '8', '--group', 'demo-broker', '--max-age', '5']);
     const reports = [`jsonl:${path.join(o.out, 'tracks.jsonl')}`, `mot:${path.join(o.out, '{camera}.mot.txt')}`];
     const consumer = start('consumer', ['consumer', ...common, ...reports.flatMap((r) => ['--report', r]), '--display', `web:${o.webPort}`, '--from', 'earliest']);
-    const url = (await consumer.waitForStdout(/^http:\/\//)).trim();
+    const url = (await step(consumer.waitForStdout(/^http:\/\//)))?.trim();
+    if (url === undefined) return;
     const producerArgs = ['producer', ...common, '--camera', o.camera, '--source', o.source, '--state-dir', path.resolve(o.data, 'producer')];
     if (o.realtime && o.source.startsWith('file:')) producerArgs.push('--realtime');
     if (o.loop && (o.source.startsWith('file:') || o.source.startsWith('images:'))) producerArgs.push('--loop');
@@ -76,7 +102,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     say('Ctrl-C stops everything.');
 
     const progress = new Progress(say);
-    const reading = readTracks({
+    reading = readTracks({
       kafka: createKafka(kafkaConnection(kafka.bootstrap, 'vsp-demo-progress')),
       topics: topicNames(PREFIX),
       from: 'earliest',
@@ -85,16 +111,17 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       signal: abort.signal,
     });
     const finished = producer.exited.then(async (code) => {
-      if (code !== 0) return;
+      if (code !== 0) return failed; // the producer's failure is what the demo reports
       // The file is fully published; wait until the last frame has been tracked.
       while (Date.now() - progress.lastAt < 3000) await new Promise((r) => setTimeout(r, 250));
     });
-    await Promise.race([interrupted, finished]);
+    await Promise.race([interrupted, finished, failed]);
     abort.abort();
     await reading;
     progress.summary();
   } finally {
     abort.abort();
+    await reading?.catch(() => {});
     await Promise.all(children.map((c) => c.stop('SIGTERM')));
     await stopKafka(dataDir);
     say('all stopped.');

@@ -2,19 +2,23 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { DEFAULT_FRAME_LIMITS, type FrameLimits } from '../frame-limits.js';
 
-/** Adds the flags every Kafka-facing command shares: --brokers (env VSP_BROKERS) and --prefix. */
+/**
+ * Adds the flags every Kafka-facing command shares: --brokers (env VSP_BROKERS), --kafka-config
+ * (env VSP_KAFKA_CONFIG: TLS, SASL) and --prefix. Turn them into a connection with
+ * connectionFromOptions (common/kafka/connection.ts).
+ */
 export function withKafkaOptions(cmd: Command): Command {
   return cmd
+    .addOption(new Option('--brokers <list>', 'Kafka bootstrap servers, comma-separated (default: bootstrap.servers of --kafka-config, else 127.0.0.1:9092)').env('VSP_BROKERS'))
     .addOption(
-      new Option('--brokers <list>', 'Kafka bootstrap servers, comma-separated')
-        .env('VSP_BROKERS')
-        .default('127.0.0.1:9092'),
+      new Option('--kafka-config <file>', 'Kafka client properties: bootstrap.servers, security.protocol, sasl.*, ssl.* (docs/security.md)').env('VSP_KAFKA_CONFIG'),
     )
     .addOption(new Option('--prefix <name>', 'topic prefix: <prefix>.frames, <prefix>.tracks, ...').default('vsp'));
 }
 
 export interface KafkaOptions {
-  brokers: string;
+  brokers?: string;
+  kafkaConfig?: string;
   prefix: string;
 }
 

@@ -3,7 +3,7 @@ import { positiveInt, withKafkaOptions, type KafkaOptions } from '../cli/options
 import { startKafka, stopKafka } from './local.js';
 import { ensureKafkaJars, KAFKA_VERSION } from './jars.js';
 import { createKafka } from './client.js';
-import { kafkaConnection } from './connection.js';
+import { connectionFromOptions } from './connection.js';
 import { kafkaFailure } from './errors.js';
 import { createTopics } from './topics.js';
 import { deploymentStatus, formatStatus } from './status.js';
@@ -50,7 +50,7 @@ export function topicsCommand(): Command {
       .description('create <prefix>.frames, .tracks, .dead-letter, .tracker-state and .events (idempotent)')
       .addOption(new Option('--partitions <n>', 'partitions of the frames/tracks topics').argParser(positiveInt).default(4)),
   ).action(async (o: KafkaOptions & { partitions: number }) => {
-    const connection = kafkaConnection(o.brokers, 'vsp-topics');
+    const connection = connectionFromOptions(o, 'vsp-topics');
     const kafka = createKafka(connection, { retries: 2 });
     try {
       const created = await createTopics(kafka, o.prefix, o.partitions);
@@ -68,7 +68,7 @@ export function statusCommand(): Command {
       .description('consumer groups of the deployment: members, their partitions, and lag per partition')
       .option('--json', 'print JSON instead of text', false),
   ).action(async (o: KafkaOptions & { json: boolean }) => {
-    const connection = kafkaConnection(o.brokers, 'vsp-status');
+    const connection = connectionFromOptions(o, 'vsp-status');
     let groups;
     try {
       groups = await deploymentStatus(createKafka(connection, { retries: 2 }), o.prefix);

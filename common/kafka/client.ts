@@ -1,8 +1,10 @@
 // The one module that knows the Kafka client library (kafkajs today; it is unmaintained, and
 // keeping it behind the interfaces of types.ts lets another client replace it here alone).
-import { AssignerProtocol, Kafka, logLevel, Partitioners, type LogEntry, type RetryOptions } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, Partitioners, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
 import type { Logger } from '../log.js';
-import type { KafkaConnection } from './connection.js';
+import type { ConnectionOptions } from 'node:tls';
+import type { KafkaConnection, KafkaSasl, KafkaTls } from './connection.js';
+import { oidcTokenProvider } from './oauth.js';
 import type { GroupConsumer, KafkaAdmin, KafkaClient, KafkaProducer } from './types.js';
 import './request-queue-fix.js';
 
@@ -21,6 +23,8 @@ export function createKafka(connection: KafkaConnection, options: ClientOptions 
   const kafka = new Kafka({
     clientId: connection.clientId,
     brokers: connection.brokers,
+    ...(connection.tls && { ssl: tlsOptions(connection.tls) }),
+    ...(connection.sasl && { sasl: saslOptions(connection.sasl) }),
     connectionTimeout: 3000,
     requestTimeout: 30000,
     retry,
@@ -64,6 +68,23 @@ export function createKafka(connection: KafkaConnection, options: ClientOptions 
       }),
     admin: () => adminOf(kafka),
   };
+}
+
+function tlsOptions(t: KafkaTls): ConnectionOptions {
+  return {
+    ...(t.ca && { ca: [t.ca] }),
+    ...(t.cert && { cert: t.cert, key: t.key, passphrase: t.passphrase }),
+    rejectUnauthorized: true,
+    ...(!t.verifyHostname && { checkServerIdentity: () => undefined }),
+  };
+}
+
+function saslOptions(s: KafkaSasl): SASLOptions {
+  if (s.mechanism === 'oauthbearer') {
+    const token = oidcTokenProvider(s);
+    return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await token() }) };
+  }
+  return s;
 }
 
 function adminOf(kafka: Kafka): KafkaAdmin {

@@ -1,14 +1,41 @@
-// How to reach Kafka, built in one place from CLI flags and environment: the bootstrap servers,
-// the client id, and (next) the security settings of a client properties file.
+// How to reach Kafka, built in one place from CLI flags, environment and a client properties
+// file: the bootstrap servers, the client id, TLS and SASL.
+import { connectionFromProperties } from './client-config.js';
+
+export interface KafkaTls {
+  /** PEM: the CA that signed the brokers' certificates (default: the system's). */
+  ca?: string;
+  /** PEM client certificate and key, for brokers that require one. */
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  /** Check that the broker's certificate names the host connected to (ssl.endpoint.identification.algorithm=https). */
+  verifyHostname: boolean;
+}
+
+export type KafkaSasl =
+  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  /** OAUTHBEARER with tokens from an OIDC token endpoint (client credentials grant). */
+  | { mechanism: 'oauthbearer'; tokenEndpoint: string; clientId: string; clientSecret: string; scope?: string };
 
 export interface KafkaConnection {
   brokers: string[];
   clientId: string;
+  tls?: KafkaTls;
+  sasl?: KafkaSasl;
 }
 
-/** From a comma-separated --brokers value (env VSP_BROKERS). */
+export const DEFAULT_BROKERS = '127.0.0.1:9092';
+
+/** From a comma-separated bootstrap list, no security (tests, benches, the local demo Kafka). */
 export function kafkaConnection(brokers: string, clientId: string): KafkaConnection {
   return { brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean), clientId };
+}
+
+/** What a command's --brokers (env VSP_BROKERS) and --kafka-config (env VSP_KAFKA_CONFIG) say. */
+export function connectionFromOptions(o: { brokers?: string; kafkaConfig?: string }, clientId: string): KafkaConnection {
+  if (o.kafkaConfig) return connectionFromProperties(o.kafkaConfig, o.brokers, clientId);
+  return kafkaConnection(o.brokers ?? DEFAULT_BROKERS, clientId);
 }
 
 /** For messages: the bootstrap servers as the user wrote them. */

@@ -2,14 +2,13 @@
 // stay in order in one partition).
 import { z } from 'zod';
 import { createKafka } from '../../common/kafka/client.js';
-import { kafkaConnection } from '../../common/kafka/connection.js';
 import { topicNames } from '../../common/kafka/topics.js';
 import { queueFields, untilAborted, type HookContext, type Target, type TargetType } from './target.js';
 
 /** `type: kafka` in the rules file's targets. */
 export const kafkaTargetConfigSchema = z.strictObject({
   type: z.literal('kafka'),
-  /** Defaults to the consumer's --brokers. */
+  /** Defaults to the consumer's --brokers (the consumer's TLS and SASL settings apply either way). */
   brokers: z.string().min(1).optional(),
   /** Topic `<prefix>.events`; defaults to the consumer's --prefix. */
   prefix: z.string().min(1).optional(),
@@ -18,7 +17,8 @@ export const kafkaTargetConfigSchema = z.strictObject({
 export type KafkaTargetConfig = z.output<typeof kafkaTargetConfigSchema>;
 
 export function kafkaTarget(name: string, c: KafkaTargetConfig, ctx: HookContext): Target {
-  const producer = createKafka(kafkaConnection(c.brokers ?? ctx.brokers, 'vsp-consumer-events'), { log: ctx.log }).producer();
+  const brokers = c.brokers ? c.brokers.split(',').map((b) => b.trim()) : ctx.connection.brokers;
+  const producer = createKafka({ ...ctx.connection, brokers, clientId: 'vsp-consumer-events' }, { log: ctx.log }).producer();
   const topic = topicNames(c.prefix ?? ctx.prefix).events;
   let connected: Promise<void> | undefined;
   const connect = () =>

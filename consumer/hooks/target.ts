@@ -1,5 +1,6 @@
 // What every hook target is: something that delivers one rule event, or fails saying why; and
 // what every target type declares: its fields in the rules file and how to create it.
+import type { KafkaConnection } from '../../common/kafka/connection.js';
 import type { z } from 'zod';
 import type { Logger } from '../../common/log.js';
 import type { RuleEvent } from '../rules/event.js';
@@ -17,8 +18,8 @@ export interface Target {
 
 /** What targets may need from the consumer around them. */
 export interface HookContext {
-  /** The consumer's --brokers and --prefix (defaults for kafka targets). */
-  brokers: string;
+  /** The consumer's Kafka connection and --prefix (defaults for kafka targets). */
+  connection: KafkaConnection;
   prefix: string;
   log: Logger;
 }

@@ -47,5 +47,5 @@ export function isImageReport(r: Report | ImageReport): r is ImageReport {
  */
 export function cameraFileName(cameraId: string): string {
   const safe = cameraId.replace(/[^\w.-]/g, '_').slice(0, 128);
-  return /^\.*$/.test(safe) ? `_${safe.replace(/\./g, '_')}` : safe;
+  return /^\.*$/.test(safe) ? '_' : safe;
 }

@@ -3,6 +3,7 @@
 // per frame before that frame is encoded; the nth line belongs to the nth JPEG. With --loop
 // ffmpeg's -stream_loop keeps pts increasing across restarts of the file.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ffmpeg } from '../../common/requirements.js';
 import { jpegSize } from '../jpeg.js';
 import { JpegProcess } from './jpeg-process.js';
 import { RealtimePacer } from './pacing.js';
@@ -65,8 +66,9 @@ export function fileSource(path: string, o: SourceOptions): FrameSource {
     live: false,
     paced: o.realtime === true,
     async *frames(signal): AsyncGenerator<SourceFrame> {
+      const ff = await ffmpeg();
       const times = new ShowinfoTimes();
-      const proc = new JpegProcess('ffmpeg', fileArgs(path, o.loop ?? false), {
+      const proc = new JpegProcess(ff.command, ff.args(fileArgs(path, o.loop ?? false)), {
         signal,
         onStderrLine: (line) => times.line(line),
         onStderrEnd: () => times.end(),
@@ -84,7 +86,7 @@ export function fileSource(path: string, o: SourceOptions): FrameSource {
       }
       const end = await proc.ended;
       if (signal.aborted) return;
-      if (end.spawnError) throw new Error(`${description}: cannot run ffmpeg: ${end.spawnError.message}`);
+      if (end.spawnError) throw new Error(`${description}: cannot run ${ff.command}: ${end.spawnError.message}`);
       if (end.code !== 0) {
         const why = end.stderr.at(-1) ?? `exit code ${end.code ?? end.signal}`;
         throw new Error(`${description}: ffmpeg could not read it: ${why}`);

@@ -1,6 +1,7 @@
 // `--source` specs to frame sources. Parsing does no I/O: a missing file or camera shows when
 // frames are asked for.
 import { UsageError } from '../../common/errors.js';
+import type { Tool } from '../../common/requirements.js';
 import { fileSource } from './file.js';
 import { imagesSource } from './images.js';
 import { motBlankSource } from './mot-blank.js';
@@ -32,6 +33,13 @@ export function parseV4l2Spec(rest: string, spec: string): { device: string; mod
   const tail = rest.slice(last + 1);
   if (last < 0 || !/^\d+x/.test(tail)) return { device: rest, mode: {} };
   return { device: rest.slice(0, last), mode: parseCaptureMode(tail, spec) };
+}
+
+/** The programs a source spec runs (to check before starting anything). */
+export function sourceTools(spec: string): Tool[] {
+  const scheme = spec.split(':', 1)[0]!;
+  if (scheme === 'picamera') return ['rpicam-vid'];
+  return ['v4l2', 'rtsp', 'http', 'https', 'file'].includes(scheme) ? ['ffmpeg'] : [];
 }
 
 export function parseSource(spec: string, opts: SourceOptions): FrameSource {

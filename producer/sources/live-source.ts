@@ -3,6 +3,7 @@
 // long as the signal allows. Frames are handed out in the order they arrive, across restarts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { ffmpeg } from '../../common/requirements.js';
 import { jpegSize } from '../jpeg.js';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions } from './backoff.js';
 import { JpegProcess } from './jpeg-process.js';
@@ -28,6 +29,12 @@ export interface LiveSourceOptions {
 }
 
 export const DEFAULT_STALL_MS = 10_000;
+
+/** A capture by the ffmpeg this machine has (common/requirements.ts), given arguments for a current ffmpeg. */
+export async function ffmpegCapture(args: readonly string[]): Promise<CaptureCommand> {
+  const ff = await ffmpeg();
+  return { command: ff.command, args: ff.args(args) };
+}
 
 export async function* liveFrames(o: LiveSourceOptions, signal: AbortSignal): AsyncGenerator<SourceFrame> {
   const backoff = o.backoff ?? DEFAULT_BACKOFF;

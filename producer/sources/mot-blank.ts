@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { FrameSource, SourceFrame } from './types.js';
 
 const BLANK_WIDTH = 64;
 const BLANK_HEIGHT = 48;
@@ -41,17 +42,21 @@ export function lastMotFrame(text: string, name: string): number {
   return last;
 }
 
-export function motBlankSource(file: string) {
+export function motBlankSource(file: string): FrameSource {
   return {
     description: `mot:${file}`,
-    live: false as const,
-    paced: false as const,
-    /** Frames 1..last frame number in the file; ends quietly when `signal` aborts. */
-    async *frames(signal: AbortSignal): AsyncIterable<{ image: Buffer; width: number; height: number }> {
+    live: false,
+    paced: false,
+    /**
+     * Frames 1..last frame number in the file, each with seq = its frame number whatever the
+     * producer's seq state holds, so that a replay of the file matches the frames every time.
+     * Ends quietly when `signal` aborts.
+     */
+    async *frames(signal: AbortSignal): AsyncIterable<SourceFrame> {
       const last = lastMotFrame(await readFile(file, 'utf8'), file);
       const image = await blankJpeg();
       for (let frame = 1; frame <= last && !signal.aborted; frame++) {
-        yield { image, width: BLANK_WIDTH, height: BLANK_HEIGHT };
+        yield { image, width: BLANK_WIDTH, height: BLANK_HEIGHT, seq: frame };
       }
     },
   };

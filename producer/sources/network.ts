@@ -1,6 +1,6 @@
 // RTSP and HTTP(S) streams (IP cameras, MJPEG-over-HTTP) through ffmpeg, which reads any
 // stream it knows and writes JPEGs. RTSP goes over TCP: UDP loses packets, hence broken frames.
-import { liveFrames } from './live-source.js';
+import { ffmpegCapture, liveFrames } from './live-source.js';
 import { redactCredentials } from './redact.js';
 import type { FrameSource, SourceOptions } from './types.js';
 
@@ -17,6 +17,6 @@ export function networkSource(url: string, o: SourceOptions): FrameSource {
     live: true,
     paced: true,
     frames: (signal) =>
-      liveFrames({ description, log: o.log, fps: o.fps, prepare: async () => ({ command: 'ffmpeg', args }) }, signal),
+      liveFrames({ description, log: o.log, fps: o.fps, prepare: () => ffmpegCapture(args) }, signal),
   };
 }

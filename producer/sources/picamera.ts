@@ -1,12 +1,8 @@
 // Raspberry Pi camera through rpicam-vid (libcamera-vid before Pi OS bookworm), which encodes
 // MJPEG itself: its JPEGs are passed through untouched.
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { findOnPath, PICAMERA_PROGRAMS } from '../../common/requirements.js';
 import { liveFrames } from './live-source.js';
 import type { CaptureMode, FrameSource, SourceOptions } from './types.js';
-
-export const PICAMERA_PROGRAMS = ['rpicam-vid', 'libcamera-vid'];
 
 /** rpicam-vid arguments: no time limit, MJPEG on stdout, no preview window. */
 export function picameraArgs(mode: CaptureMode): string[] {
@@ -15,23 +11,6 @@ export function picameraArgs(mode: CaptureMode): string[] {
   if (mode.fps !== undefined) args.push('--framerate', String(mode.fps));
   args.push('-n');
   return args;
-}
-
-/** The first of `names` found as an executable file on PATH, as a full path. */
-export async function findOnPath(names: readonly string[], path = process.env.PATH ?? ''): Promise<string | undefined> {
-  for (const name of names) {
-    for (const dir of path.split(delimiter)) {
-      if (!dir) continue;
-      const candidate = join(dir, name);
-      try {
-        await access(candidate, constants.X_OK);
-        if ((await stat(candidate)).isFile()) return candidate;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return undefined;
 }
 
 export function picameraSource(description: string, mode: CaptureMode, o: SourceOptions): FrameSource {

@@ -9,6 +9,8 @@ export interface SourceFrame {
   height: number;
   /** The source's own timestamp when it has one (a file's pts), else undefined. */
   sourceTimeNs?: bigint;
+  /** The frame's own number, published as its seq instead of the next one of the camera's seq state (mot: the file's frame numbers). */
+  seq?: number;
 }
 
 export interface FrameSource {

@@ -4,7 +4,8 @@
 // attempt since another camera may be plugged in while the first is gone. When the listing
 // names nothing (device missing, busy), ffmpeg picks the format and the frames are encoded.
 import { execFile } from 'node:child_process';
-import { liveFrames } from './live-source.js';
+import { ffmpeg } from '../../common/requirements.js';
+import { ffmpegCapture, liveFrames } from './live-source.js';
 import type { CaptureMode, FrameSource, SourceOptions } from './types.js';
 
 export interface V4l2Formats {
@@ -51,12 +52,13 @@ export function v4l2Args(device: string, mode: CaptureMode, input: InputChoice):
   return args;
 }
 
-function listFormats(device: string, signal: AbortSignal): Promise<string> {
+async function listFormats(device: string, signal: AbortSignal): Promise<string> {
   const args = ['-hide_banner', '-nostdin', '-f', 'v4l2', '-list_formats', 'all', '-i', device];
+  const { command } = await ffmpeg();
   return new Promise((resolve, reject) => {
     // ffmpeg lists the formats and exits with an error ("Immediate exit requested"): only ENOENT matters.
-    execFile('ffmpeg', args, { signal, timeout: 10_000 }, (err, _stdout, stderr) => {
-      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new Error('ffmpeg is not installed (not found on PATH)'));
+    execFile(command, args, { signal, timeout: 10_000 }, (err, _stdout, stderr) => {
+      if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') reject(new Error(`cannot run ${command}: not found`));
       else resolve(stderr);
     });
   });
@@ -78,7 +80,7 @@ export function v4l2Source(description: string, device: string, mode: CaptureMod
             const formats = parseV4l2Formats(await listFormats(device, signal));
             const input = chooseInput(formats);
             o.log.info({ source: description, formats, ...input }, 'v4l2 input format');
-            return { command: 'ffmpeg', args: v4l2Args(device, requested, input) };
+            return ffmpegCapture(v4l2Args(device, requested, input));
           },
         },
         signal,

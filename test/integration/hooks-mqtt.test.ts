@@ -1,5 +1,6 @@
 // The mqtt target against a real Mosquitto broker, and rules → hooks on a scripted scene with a
 // real Mosquitto and a real HTTP receiver at once.
+import { kafkaConnection } from '../../common/kafka/connection.js';
 import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
@@ -11,7 +12,7 @@ import { startRuleHooks } from '../../consumer/hooks/rule-hooks.js';
 import { startHttpReceiver, startMosquitto, type Mosquitto } from '../helpers/hooks-receivers.js';
 
 const log = pino({ level: 'silent' });
-const ctx = { brokers: '', prefix: '', log };
+const ctx = { connection: kafkaConnection('127.0.0.1:9', 'test'), prefix: '', log };
 
 interface Message {
   topic: string;

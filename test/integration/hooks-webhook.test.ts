@@ -1,4 +1,5 @@
 // The webhook target against a real HTTP server on 127.0.0.1.
+import { kafkaConnection } from '../../common/kafka/connection.js';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { freePort } from '../../common/kafka/local.js';
@@ -8,7 +9,7 @@ import { signature, webhookTarget, type WebhookConfig } from '../../consumer/hoo
 import { startHttpReceiver, type HttpReceiver } from '../helpers/hooks-receivers.js';
 
 const log = pino({ level: 'silent' });
-const ctx = { brokers: '', prefix: '', log };
+const ctx = { connection: kafkaConnection('127.0.0.1:9', 'test'), prefix: '', log };
 const SECRET = 'hush';
 
 const event: RuleEvent = {

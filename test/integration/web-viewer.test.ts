@@ -141,14 +141,15 @@ describe('web viewer in headless Chromium (real pipeline)', function () {
     assert.equal((await fetch(`${viewer}?token=${TOKEN}`)).status, 200, 'and keeps serving');
   });
 
-  it('lists the camera, shows its frames and draws each track where the object is', async () => {
+  it('opens on the camera without a click, shows its frames and draws each track where the object is', async () => {
     const response = await page.goto(`${viewer}?token=${TOKEN}`);
     assert.equal(response?.status(), 200);
-    await page.click(`button[data-camera="${CAMERA}"]`);
     await page.waitForFunction(`(() => {
       const canvas = document.getElementById('frame');
       return canvas.dataset.camera === '${CAMERA}' && Number(canvas.dataset.seq) >= 5 && document.querySelectorAll('#tracks li').length === 3;
     })()`);
+    assert.equal(new URL(page.url()).hash, `#${CAMERA}`, 'the URL names the camera shown');
+    assert.equal(await page.isHidden('#hint'), true, 'no waiting line over a frame');
     const s = (await page.evaluate(SNAPSHOT)) as Snapshot;
     assert.deepEqual([s.width, s.height], [SIZE.width, SIZE.height]);
 
@@ -184,6 +185,23 @@ describe('web viewer in headless Chromium (real pipeline)', function () {
     for (const obj of truth) assert.deepEqual(s.classes.find((r) => r[0] === obj.label)?.slice(0, 2), [obj.label, '1'], `one ${obj.label} now`);
 
     if (process.env.VSP_VIEWER_SCREENSHOT) await page.screenshot({ path: process.env.VSP_VIEWER_SCREENSHOT });
+  });
+
+  it('shows the camera a link names, saying what it waits for until its first frame', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${viewer}?token=${TOKEN}#not-yet`);
+    await page.waitForSelector(`button[data-camera="${CAMERA}"]`);
+    await page.waitForTimeout(1500); // frames of the other camera keep coming meanwhile
+    assert.equal(await page.textContent('#hint'), 'Waiting for the first frame of not-yet…');
+    assert.equal(await page.isVisible('#hint'), true);
+    assert.equal(await page.getAttribute('#frame', 'data-seq'), null, 'nothing drawn');
+    assert.equal(await page.textContent('#camera-title'), 'not-yet');
+    assert.equal(await page.getAttribute(`button[data-camera="${CAMERA}"]`, 'aria-pressed'), 'false');
+
+    await page.click(`button[data-camera="${CAMERA}"]`);
+    await page.waitForFunction(`document.getElementById('frame').dataset.camera === '${CAMERA}'`);
+    assert.equal(new URL(page.url()).hash, `#${CAMERA}`);
+    assert.equal(await page.isHidden('#hint'), true);
   });
 });
 

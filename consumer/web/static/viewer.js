@@ -1,6 +1,8 @@
-// The live view: lists the cameras the server has seen and shows the one picked, drawing each
-// frame's tracks over its image (box and `#id label` in the track's colour, a short trail of the
-// box centre). Wire format: consumer/web/protocol.ts.
+// The live view: lists the cameras the server has seen and shows the one picked (the one named
+// in the URL's #fragment, else the first camera listed; the fragment then names it, so a link
+// shows that camera), drawing each frame's tracks over its image (box and `#id label` in the
+// track's colour, a short trail of the box centre). Until a frame is drawn a line over the view
+// says what it waits for. Wire format: consumer/web/protocol.ts.
 import { cssColor, lineWidth, tagFontSize, tagLeft, tagTop, textColorOn, trackColor } from './overlay-style.js';
 
 /** Box centres kept per track for its trail; also how many frames a trail outlives its track. */
@@ -20,9 +22,18 @@ const seenByClass = new Map(); // class → Set of track ids seen since the came
 const drawnAt = []; // performance.now() of the frames drawn in the last second
 let latest; // the newest frame not drawn yet
 let drawing = false;
+let connected = false;
+let camerasKnown = 0;
 
-if (location.hash.length > 1) watch(decodeURIComponent(location.hash.slice(1)));
+watchFragment();
+window.addEventListener('hashchange', watchFragment);
+showWaiting();
 connect();
+
+/** Watches the camera the URL's #fragment names, if it names one. */
+function watchFragment() {
+  if (location.hash.length > 1) watch(decodeURIComponent(location.hash.slice(1)));
+}
 
 function connect() {
   const url = new URL('ws', location.href);
@@ -32,6 +43,7 @@ function connect() {
   socket.binaryType = 'arraybuffer';
   socket.onopen = () => {
     setConnection(true);
+    showWaiting();
     if (watching !== undefined) socket.send(JSON.stringify({ type: 'watch', camera: watching }));
   };
   socket.onclose = () => {
@@ -99,6 +111,7 @@ function draw(header, image) {
   canvas.dataset.seq = String(header.seq);
   drawnAt.push(performance.now());
   showFrame(header, message, tracks);
+  showWaiting();
 }
 
 function updateTrails(tracks, seq) {
@@ -189,6 +202,10 @@ function row(...cells) {
 
 function showStatus(m) {
   $('no-cameras').hidden = m.cameras.length > 0;
+  camerasKnown = m.cameras.length;
+  // Nothing picked (no #fragment): the first camera, without waiting for a click.
+  if (watching === undefined && m.cameras.length > 0) watch(m.cameras[0].id);
+  showWaiting();
   for (const c of m.cameras) {
     let button = cameraButtons.get(c.id);
     if (!button) {
@@ -235,12 +252,24 @@ function watch(id) {
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   delete canvas.dataset.seq;
   $('camera-title').textContent = id;
-  $('hint').hidden = true;
   for (const [camera, button] of cameraButtons) button.setAttribute('aria-pressed', String(camera === id));
   if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'watch', camera: id }));
+  showWaiting();
+}
+
+/** The line over the view until the watched camera's first frame is drawn: what it waits for. */
+function showWaiting() {
+  const hint = $('hint');
+  const drawn = canvas.dataset.seq !== undefined;
+  hint.hidden = drawn;
+  if (drawn) return;
+  if (!connected) hint.textContent = 'Connecting to the viewer…';
+  else if (watching !== undefined) hint.textContent = `Waiting for the first frame of ${watching}…`;
+  else if (camerasKnown === 0) hint.textContent = 'Waiting for a camera: no tracked frames yet…';
 }
 
 function setConnection(on) {
+  connected = on;
   const el = $('connection');
   el.textContent = on ? 'live' : 'disconnected, retrying…';
   el.className = on ? 'on' : 'off';
