@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { positiveInt, withKafkaOptions, type KafkaOptions } from '../cli/options.js';
 import { startKafka, stopKafka } from './local.js';
 import { ensureKafkaJars, KAFKA_VERSION } from './jars.js';
+import { requireTools } from '../requirements.js';
 import { createKafka } from './client.js';
 import { connectionFromOptions } from './connection.js';
 import { kafkaFailure } from './errors.js';
@@ -14,6 +15,7 @@ export function kafkaCommand(): Command {
     .command('fetch')
     .description('only fetch the Kafka jars into the cache (Maven Central), e.g. while online')
     .action(async () => {
+      await requireTools(['java', 'mvn']);
       process.stdout.write(`${await ensureKafkaJars(KAFKA_VERSION, (line) => process.stderr.write(`${line}\n`))}\n`);
     });
   cmd
@@ -23,6 +25,7 @@ export function kafkaCommand(): Command {
     .addOption(new Option('--controller-port <n>', 'KRaft controller port').argParser(positiveInt).default(9093))
     .option('--data <dir>', 'data directory (logs, config, pid file)', '.vsp/kafka')
     .action(async (o: { port: number; controllerPort: number; data: string }) => {
+      await requireTools(['java', 'mvn']);
       const kafka = await startKafka({
         port: o.port,
         controllerPort: o.controllerPort,
