@@ -31,4 +31,10 @@ export interface Detector {
   detect(frames: Frame__Output[]): Promise<FrameDetections[]>;
   /** Releases models, sessions, timers. */
   close(): Promise<void>;
+  /**
+   * For a detector that depends on another service (an inference server): calls `report` with
+   * whether it can serve, at once and on every change, until the returned function is called.
+   * The server's grpc.health.v1 status follows it. Absent: always serving.
+   */
+  watchHealth?(report: (serving: boolean) => void): () => void;
 }

@@ -22,7 +22,7 @@
 //      their younger member, and the confirmed tracked tracks are output in list order.
 import { LapjvSolver } from '../../common/assignment.js';
 import { KF_LENGTH, kfCovariance, kfInitiate, kfPredict, kfStateFrom, kfUpdate } from './bytetrack-kalman.js';
-import { invalidBox, type Tracker, type TrackerDetection, type TrackerOutput, type TrackerUpdate } from './tracker.js';
+import { checkCount, invalidBox, type Tracker, type TrackerDetection, type TrackerOutput, type TrackerUpdate } from './tracker.js';
 import type { TrackerKind } from './registry.js';
 
 export interface ByteTrackParams {
@@ -525,13 +525,6 @@ function checkParams(p: ByteTrackParams, prefix = ''): ByteTrackParams {
   }
   if (typeof p.mot20 !== 'boolean') throw new RangeError(`${prefix}mot20 must be a boolean, got ${String(p.mot20)}`);
   return { trackThresh: p.trackThresh, trackBuffer: p.trackBuffer, matchThresh: p.matchThresh, frameRate: p.frameRate, mot20: p.mot20 };
-}
-
-function checkCount(value: unknown, min: number, where: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`${where}: expected an integer ≥ ${min}, got ${String(value)}`);
-  }
-  return value;
 }
 
 export const BYTETRACK: TrackerKind = {

@@ -2,7 +2,7 @@
 // Python implementation: same filter, same association, same track life cycle, same output
 // order and ids. One instance tracks one camera; ids count from 1 per instance. Pure code.
 import { AssignmentSolver } from '../../common/assignment.js';
-import { invalidBox, type Tracker, type TrackerDetection, type TrackerOutput, type TrackerUpdate } from './tracker.js';
+import { checkCount, invalidBox, type Tracker, type TrackerDetection, type TrackerOutput, type TrackerUpdate } from './tracker.js';
 import type { TrackerKind } from './registry.js';
 import { STATE_LENGTH, covariance, initState, predict, stateFrom, update as correct } from './kalman.js';
 
@@ -356,13 +356,6 @@ function checkParams(p: SortParams): SortParams {
     throw new RangeError(`iouThreshold must be a number in [0, 1], got ${p.iouThreshold}`);
   }
   return { maxAge: p.maxAge, minHits: p.minHits, iouThreshold: p.iouThreshold };
-}
-
-function checkCount(value: unknown, min: number, where: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`${where}: expected an integer ≥ ${min}, got ${String(value)}`);
-  }
-  return value;
 }
 
 export const SORT: TrackerKind = {

@@ -67,3 +67,11 @@ export function invalidBox(det: TrackerDetection): string | undefined {
   if (w < MIN_SIDE || h < MIN_SIDE) return `box side below ${MIN_SIDE} (${w} × ${h})`;
   return undefined;
 }
+
+/** A snapshot field that must be an integer ≥ min; a RangeError naming the field otherwise. */
+export function checkCount(value: unknown, min: number, where: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${where}: expected an integer ≥ ${min}, got ${String(value)}`);
+  }
+  return value;
+}

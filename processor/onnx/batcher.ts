@@ -1,6 +1,8 @@
 // Dynamic batching: items submitted by concurrent callers are gathered into one run of up to
 // maxBatch items. A run starts as soon as maxBatch items wait, or when the oldest waiting item has
-// waited maxDelayMs; runs never overlap (one inference at a time uses all the cores it is given).
+// waited maxDelayMs. By default runs never overlap (one local inference at a time uses all the
+// cores it is given); `concurrency` lets several run at once (calls to a remote inference server,
+// whose transfer and compute then overlap).
 import { performance } from 'node:perf_hooks';
 
 interface Pending<In, Out> {
@@ -13,18 +15,20 @@ interface Pending<In, Out> {
 export class Batcher<In, Out> {
   private readonly queue: Pending<In, Out>[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private running = 0;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
-  /** `run` gets 1..maxBatch items and returns one result per item, in order. */
+  /** `run` gets 1..maxBatch items and returns one result per item, in order; at most `concurrency` runs at once. */
   constructor(
     private readonly run: (items: In[]) => Promise<Out[]>,
     private readonly maxBatch: number,
     private readonly maxDelayMs: number,
+    private readonly concurrency = 1,
   ) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a positive integer, got ${maxBatch}`);
     if (!(maxDelayMs >= 0)) throw new Error(`maxDelayMs must be >= 0, got ${maxDelayMs}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   }
 
   /** Queues the items (they may end up in different runs); resolves with their results in order. */
@@ -40,25 +44,29 @@ export class Batcher<In, Out> {
   async close(): Promise<void> {
     this.closed = true;
     this.schedule();
-    if (this.running || this.queue.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (this.running > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.running) return;
+    if (this.running >= this.concurrency) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const oldest = this.queue[0];
-    if (!oldest) {
-      this.idleWaiters.splice(0).forEach((wake) => wake());
-      return;
+    // flush() takes its batch synchronously, so each turn of the loop sees what is left.
+    while (this.running < this.concurrency) {
+      const oldest = this.queue[0];
+      if (!oldest) break;
+      const wait = oldest.since + this.maxDelayMs - performance.now();
+      if (!(this.closed || this.queue.length >= this.maxBatch || wait <= 0)) {
+        this.timer = setTimeout(() => this.schedule(), wait);
+        return;
+      }
+      void this.flush();
     }
-    const wait = oldest.since + this.maxDelayMs - performance.now();
-    if (this.closed || this.queue.length >= this.maxBatch || wait <= 0) void this.flush();
-    else this.timer = setTimeout(() => this.schedule(), wait);
+    if (this.running === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
   }
 
   private async flush(): Promise<void> {
-    this.running = true;
+    this.running++;
     const batch = this.queue.splice(0, this.maxBatch);
     try {
       const outs = await this.run(batch.map((p) => p.item));
@@ -67,7 +75,7 @@ export class Batcher<In, Out> {
     } catch (err) {
       batch.forEach((p) => p.reject(err));
     } finally {
-      this.running = false;
+      this.running--;
       this.schedule();
     }
   }

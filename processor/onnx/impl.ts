@@ -3,17 +3,39 @@ import { positiveInt, nonNegativeInt, unitNumber } from '../../common/cli/option
 import { UsageError } from '../../common/errors.js';
 import type { Implementation } from '../implementation.js';
 
-interface OnnxFlags {
-  model?: string;
+/** The detection flags, shared with `--impl kserve` (kserve-impl.ts): parsed values. */
+export interface DetectionFlags {
   format: string;
-  device: string;
   score: number;
   iou: number;
   classes?: string;
   labels?: string;
   maxBatch: number;
   maxDelayMs: number;
+}
+
+interface OnnxFlags extends DetectionFlags {
+  model?: string;
+  device: string;
   threads?: number;
+}
+
+/** A comma-separated flag value as a list (undefined when absent). */
+export const commaList = (v?: string): string[] | undefined => v?.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Checks the detection flags (UsageError naming the flag) and turns them into detector options. */
+export async function detectionOptions(o: DetectionFlags) {
+  const { MODEL_FORMATS } = await import('./formats.js');
+  if (!(MODEL_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format: '${o.format}' is not one of ${MODEL_FORMATS.join(', ')}`);
+  return {
+    format: o.format as (typeof MODEL_FORMATS)[number],
+    score: o.score,
+    iou: o.iou,
+    classes: commaList(o.classes),
+    labels: commaList(o.labels),
+    maxBatch: o.maxBatch,
+    maxDelayMs: o.maxDelayMs,
+  };
 }
 
 export const onnxImpl: Implementation<OnnxFlags> = {
@@ -32,23 +54,9 @@ export const onnxImpl: Implementation<OnnxFlags> = {
     { flags: '--threads <n>', description: 'inference threads', parse: positiveInt },
   ],
   async create(o) {
-    const onnx = await import('./index.js');
-    if (!(onnx.MODEL_FORMATS as readonly string[]).includes(o.format)) {
-      throw new UsageError(`--format: '${o.format}' is not one of ${onnx.MODEL_FORMATS.join(', ')}`);
-    }
+    const detection = await detectionOptions(o);
     if (o.device !== 'cpu' && o.device !== 'cuda') throw new UsageError(`--device: '${o.device}' is not cpu or cuda`);
-    const list = (v?: string) => v?.split(',').map((x) => x.trim()).filter(Boolean);
-    return onnx.createOnnxDetector({
-      model: o.model ?? (await onnx.defaultModelPath()),
-      format: o.format as (typeof onnx.MODEL_FORMATS)[number],
-      device: o.device,
-      score: o.score,
-      iou: o.iou,
-      classes: list(o.classes),
-      labels: list(o.labels),
-      maxBatch: o.maxBatch,
-      maxDelayMs: o.maxDelayMs,
-      threads: o.threads,
-    });
+    const onnx = await import('./index.js');
+    return onnx.createOnnxDetector({ ...detection, model: o.model ?? (await onnx.defaultModelPath()), device: o.device, threads: o.threads });
   },
 };

@@ -87,4 +87,24 @@ describe('Batcher (dynamic batching)', () => {
   it('rejects a batch size below 1', () => {
     assert.throws(() => new Batcher(recorder().run, 0, 5), /maxBatch/);
   });
+
+  it('runs up to `concurrency` batches at once, then the rest as runs finish (remote inference)', async () => {
+    const started: number[][] = [];
+    const finish: (() => void)[] = [];
+    const b = new Batcher<number, number>((items) => (started.push(items), new Promise((resolve) => finish.push(() => resolve(items)))), 2, 60_000, 2);
+    const all = [b.submit([1, 2]), b.submit([3, 4]), b.submit([5, 6]), b.submit([7])];
+    assert.deepEqual(started, [[1, 2], [3, 4]], 'two full batches at once, the third waits');
+    finish.shift()!();
+    await nextTurn();
+    assert.deepEqual(started.slice(2), [[5, 6]]);
+    finish.splice(0).forEach((f) => f());
+    await nextTurn();
+    const closing = b.close();
+    await nextTurn();
+    assert.deepEqual(started.slice(3), [[7]], 'the last, partial batch runs on close');
+    finish.splice(0).forEach((f) => f());
+    await closing;
+    assert.deepEqual(await Promise.all(all), [[1, 2], [3, 4], [5, 6], [7]]);
+    assert.throws(() => new Batcher(recorder().run, 2, 5, 0), /concurrency/);
+  });
 });

@@ -43,14 +43,23 @@ describe('processor implementations', () => {
   it('gives vsp processor each implementation and its own flags, named after it', () => {
     const cmd = processorCommand();
     const impl = cmd.options.find((o) => o.long === '--impl');
-    assert.deepEqual(impl?.argChoices, ['synthetic', 'opencv-hog', 'onnx', 'replay']);
+    assert.deepEqual(impl?.argChoices, ['synthetic', 'opencv-hog', 'onnx', 'kserve', 'replay']);
     for (const i of IMPLS) {
       for (const f of i.flags) {
-        const option = cmd.options.find((o) => o.flags === f.flags);
+        const option = cmd.options.find((o) => o.long === f.flags.split(' ')[0]);
         assert.ok(option, `${f.flags} of ${i.name}`);
-        assert.equal(option.description, `${i.name}: ${f.description}`);
+        // Its help names it before its description, also when other implementations share the flag.
+        const named = new RegExp(`(^|; )([a-z-]+, )*${i.name}(, [a-z-]+)*: `).test(option.description);
+        assert.ok(named && option.description.includes(f.description), `${f.flags}: ${option.description}`);
       }
     }
+  });
+
+  it('declares a flag shared by several implementations once (kserve takes onnx\'s detection flags)', () => {
+    const cmd = processorCommand();
+    const help = (long: string) => cmd.options.filter((o) => o.long === long).map((o) => o.description);
+    assert.deepEqual(help('--score'), ['onnx, kserve: minimum score']);
+    assert.deepEqual(help('--model'), ['onnx: model file (default: NanoDet-m COCO, converted once into models/); kserve: model name on the inference server']);
   });
 
   it('creates a detector from parsed flags, and checks them', async () => {

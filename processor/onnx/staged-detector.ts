@@ -1,0 +1,67 @@
+// A Detector around a model's three stages (prepare, infer, decode), whoever runs the inference:
+// onnxruntime (detector.ts) or an inference server (processor/kserve/). Frames are prepared in
+// parallel; a Batcher gathers those of concurrent detect() calls into shared inferences. A frame
+// that cannot be decoded gets { error } and never reaches the model.
+import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
+import type { Logger } from '../../common/log.js';
+import type { Detection, Detector, DetectorInfo, FrameDetections } from '../detector.js';
+import { Batcher } from './batcher.js';
+import type { FloatTensor } from './candidate.js';
+import type { Placement } from './letterbox.js';
+import type { PreparedFrame } from './preprocess.js';
+
+/** How a detector batches frames into inferences, and where it logs. */
+export interface BatchingOptions {
+  /** Most frames per inference (capped by what the model takes). */
+  maxBatch: number;
+  /** Longest a frame waits for others to share its inference. */
+  maxDelayMs: number;
+  logger?: Logger;
+}
+
+/** A model's three stages, whoever runs its inference (onnxruntime, an inference server). */
+export interface StagedModel {
+  prepare(frame: Frame__Output): Promise<PreparedFrame>;
+  infer(frames: readonly PreparedFrame[]): Promise<FloatTensor[]>;
+  detections(outputs: readonly FloatTensor[], index: number, placement: Placement): Detection[];
+  release(): Promise<void>;
+}
+
+/**
+ * The Detector around a staged model: frames prepared in parallel, inferences of up to
+ * info.maxBatch frames, at most `inflight` of them at once.
+ */
+export function batchingDetector(model: StagedModel, info: DetectorInfo, maxDelayMs: number, inflight = 1): Detector {
+  let batcher: Batcher<PreparedFrame, Detection[]>;
+  try {
+    batcher = new Batcher(
+      async (frames) => {
+        const outputs = await model.infer(frames);
+        return frames.map((f, i) => model.detections(outputs, i, f.placement));
+      },
+      info.maxBatch,
+      maxDelayMs,
+      inflight,
+    );
+  } catch (err) {
+    void model.release();
+    throw err;
+  }
+
+  return {
+    info,
+    async detect(frames) {
+      const prepared = await Promise.all(
+        frames.map((f) => model.prepare(f).then((p): PreparedFrame | { error: string } => p, (err: Error) => ({ error: `cannot decode image: ${err.message}` }))),
+      );
+      const good = prepared.filter((p): p is PreparedFrame => !('error' in p));
+      const found = await batcher.submit(good);
+      let next = 0;
+      return prepared.map((p): FrameDetections => ('error' in p ? p : { detections: found[next++]! }));
+    },
+    async close() {
+      await batcher.close();
+      await model.release();
+    },
+  };
+}
