@@ -10,9 +10,12 @@ import { createLogger } from '../common/log.js';
 import { Broker } from './broker.js';
 import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 import { addTrackerOptions, trackerSpecFromOptions } from './tracker/options.js';
-import { ProcessorPool, type FailurePolicy } from './processor-pool.js';
+import { trackerKind } from './tracker/registry.js';
+import { withChannelSecurityOptions, channelSecurityFromOptions, type ChannelSecurityFlags } from '../common/cli/grpc-security.js';
+import { parseEndpointSpec } from './processor-endpoints.js';
+import { NoProcessor, ProcessorPool, type FailurePolicy } from './processor-pool.js';
 
-interface BrokerCliOptions extends KafkaOptions {
+interface BrokerCliOptions extends KafkaOptions, ChannelSecurityFlags {
   processor: string;
   group: string;
   window: number;
@@ -40,7 +43,7 @@ export function brokerCommand(): Command {
   const cmd = withKafkaOptions(
     new Command('broker')
       .description('consume frames, call processors (many in flight), track per camera in frame order, produce tracked frames')
-      .requiredOption('--processor <list>', 'processor endpoints HOST:PORT[,...]; legacy://HOST:PORT for servers of the original Detector proto')
+      .requiredOption('--processor <list>', 'processor endpoints HOST:PORT[,...]; grpcs://HOST:PORT over TLS (--processor-ca, ...); legacy://HOST:PORT (legacy+grpcs://) for servers of the original Detector proto; none: only edge frames (with detections) are tracked, others are marked PROCESSOR_FAILED')
       .option('--group <name>', 'consumer group (a new group re-processes from --from)', 'vsp-broker')
       .addOption(new Option('--window <n>', 'frames of one partition in flight at once').argParser(positiveInt).default(32))
       .addOption(new Option('--batch <n>', 'frames per processor call').argParser(positiveInt).default(1))
@@ -60,19 +63,27 @@ export function brokerCommand(): Command {
       .addOption(metricsPortOption()),
   );
   withFrameLimitOptions(cmd);
+  withChannelSecurityOptions(cmd);
   return addTrackerOptions(cmd).action(async (o: BrokerCliOptions & Record<string, unknown>) => {
     const tracker = trackerSpecFromOptions(o);
     const log = createLogger('broker');
-    const processors = o.processor.split(',').map((s) => s.trim()).filter(Boolean);
+    const processors = o.processor === 'none' ? [] : o.processor.split(',').map((s) => s.trim()).filter(Boolean);
     for (const p of processors) {
-      if (!/^(legacy:\/\/)?[\w.-]+:\d+$/.test(p)) throw new UsageError(`--processor: '${p}' is not HOST:PORT or legacy://HOST:PORT`);
+      if (!parseEndpointSpec(p)) throw new UsageError(`--processor: '${p}' is not HOST:PORT, grpcs://HOST:PORT, legacy://HOST:PORT or legacy+grpcs://HOST:PORT (or none)`);
     }
-    const pool = new ProcessorPool(processors, {
+    const security = channelSecurityFromOptions(o);
+    if (security && !processors.some((p) => parseEndpointSpec(p)!.tls)) {
+      throw new UsageError('--processor-ca, --processor-cert, --processor-key and --processor-token-file apply to grpcs:// processors only, and none is given');
+    }
+    if (processors.length === 0 && o.processor !== 'none') throw new UsageError('--processor: give HOST:PORT[,...] or none');
+    const pool = processors.length === 0 ? new NoProcessor() : new ProcessorPool(processors, {
       deadlineMs: o.deadlineMs,
       maxRetries: o.maxRetries,
       onFailure: o.onFailure,
       callsPerEndpoint: o.callsPerProcessor,
       healthIntervalMs: 1000,
+      security,
+      minScore: trackerKind(tracker.kind).minScore(tracker.params),
       log,
     });
     const connection = connectionFromOptions(o, `vsp-broker-${process.pid}`);

@@ -86,8 +86,22 @@ export class PartitionPipeline {
     }
     const problem = frameProblem(frame, record.key, this.o.limits);
     if (problem) return dead(problem);
+    if (frame.edge) return this.completeEdge(ticket, record.offset, frame);
     this.pendingCall.push({ ticket, offset: record.offset, frame, raw: record.value, admittedAt: nowMs() });
     if (this.pendingCall.length >= this.o.batch) this.dispatch();
+  }
+
+  /**
+   * An edge frame (detections made on the camera host) needs no processor: its slot completes at
+   * once with those detections, and it is released in offset order like any other frame.
+   */
+  private completeEdge(ticket: number, offset: string, frame: Frame__Output): void {
+    const at = nowMs();
+    const edge = frame.edge!;
+    const result: FrameResult__Output = { cameraId: frame.cameraId, seq: frame.seq, detections: edge.detections, error: '', processMs: edge.processMs };
+    const outcome: PoolOutcome = { ok: true, results: [result], processor: `edge:${edge.detector || 'unknown'}`, ms: 0 };
+    this.window.complete(ticket, { kind: 'processed', processed: { frame, offset, outcome, result, admittedAt: at, dispatchedAt: at, completedAt: at } });
+    this.release();
   }
 
   /** Sends the admitted frames to the processors, `batch` frames per call. */

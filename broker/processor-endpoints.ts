@@ -12,7 +12,7 @@ import {
   ProcessResponseCodec,
   processRequestFromEncodedFrames,
 } from '../common/proto.js';
-import { createChannel } from '../common/grpc.js';
+import { createChannel, describeGrpcError, type ChannelSecurity } from '../common/grpc.js';
 import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
 
 const health = (() => {
@@ -30,14 +30,17 @@ export abstract class Endpoint {
   healthy = false;
   inFlight = 0;
   name = '';
+  /** Why the last health check failed ('' when it passed), e.g. 'UNAUTHENTICATED: wrong bearer token'. */
+  problem = '';
 
-  constructor(readonly address: string, callsPerEndpoint: number) {
-    this.client = createChannel(address);
+  constructor(readonly address: string, callsPerEndpoint: number, security: ChannelSecurity = {}) {
+    this.client = createChannel(address, security);
     this.queue = new PQueue({ concurrency: callsPerEndpoint });
   }
 
   /** Detects objects in already-encoded vsp.v1.Frame messages; one result per frame. */
-  abstract process(encodedFrames: readonly Uint8Array[], deadlineMs: number): Promise<FrameResult__Output[]>;
+  /** `minScore`: report detections down to this score (0: the processor's own threshold). */
+  abstract process(encodedFrames: readonly Uint8Array[], deadlineMs: number, minScore?: number): Promise<FrameResult__Output[]>;
   abstract check(deadlineMs: number): Promise<boolean>;
   abstract describe(deadlineMs: number): Promise<string>;
 
@@ -52,8 +55,8 @@ export abstract class Endpoint {
 
 /** A server of ours: vsp.v1.Processor with grpc.health.v1 beside it. */
 export class VspEndpoint extends Endpoint {
-  async process(encodedFrames: readonly Uint8Array[], deadlineMs: number): Promise<FrameResult__Output[]> {
-    const response = await this.unary('/vsp.v1.Processor/Process', (b: Buffer) => b, (b) => ProcessResponseCodec.decode(b), processRequestFromEncodedFrames(encodedFrames), deadlineMs);
+  async process(encodedFrames: readonly Uint8Array[], deadlineMs: number, minScore = 0): Promise<FrameResult__Output[]> {
+    const response = await this.unary('/vsp.v1.Processor/Process', (b: Buffer) => b, (b) => ProcessResponseCodec.decode(b), processRequestFromEncodedFrames(encodedFrames, minScore), deadlineMs);
     return response.results;
   }
 
@@ -64,7 +67,16 @@ export class VspEndpoint extends Endpoint {
       (b) => health.response.decode(b) as unknown as { status: number },
       { service: '' },
       deadlineMs,
-    ).then((r) => r.status === SERVING, () => false);
+    ).then(
+      (r) => {
+        this.problem = r.status === SERVING ? '' : 'NOT_SERVING';
+        return r.status === SERVING;
+      },
+      (err: unknown) => {
+        this.problem = oneLineProblem(describeGrpcError(err));
+        return false;
+      },
+    );
   }
 
   describe(deadlineMs: number): Promise<string> {
@@ -106,7 +118,12 @@ export class LegacyEndpoint extends Endpoint {
   }
 
   check(deadlineMs: number): Promise<boolean> {
-    return new Promise((resolve) => this.client.waitForReady(Date.now() + deadlineMs, (err) => resolve(!err)));
+    return new Promise((resolve) =>
+      this.client.waitForReady(Date.now() + deadlineMs, (err) => {
+        this.problem = err ? oneLineProblem(`cannot connect: ${err.message}`) : '';
+        resolve(!err);
+      }),
+    );
   }
 
   async describe(): Promise<string> {
@@ -114,7 +131,46 @@ export class LegacyEndpoint extends Endpoint {
   }
 }
 
-/** `HOST:PORT` (our protocol) or `legacy://HOST:PORT`. */
-export function createEndpoint(spec: string, callsPerEndpoint: number): Endpoint {
-  return spec.startsWith('legacy://') ? new LegacyEndpoint(spec.slice('legacy://'.length), callsPerEndpoint) : new VspEndpoint(spec, callsPerEndpoint);
+/** A `--processor` value: which protocol, over TLS or not, at which HOST:PORT. */
+export interface EndpointSpec {
+  protocol: 'vsp' | 'legacy';
+  tls: boolean;
+  address: string;
+}
+
+const SCHEMES: Record<string, Omit<EndpointSpec, 'address'>> = {
+  '': { protocol: 'vsp', tls: false },
+  'grpcs://': { protocol: 'vsp', tls: true },
+  'legacy://': { protocol: 'legacy', tls: false },
+  'legacy+grpcs://': { protocol: 'legacy', tls: true },
+};
+
+/** `HOST:PORT`, `grpcs://HOST:PORT`, `legacy://HOST:PORT` or `legacy+grpcs://HOST:PORT`; undefined when it is none of them. */
+export function parseEndpointSpec(spec: string): EndpointSpec | undefined {
+  const m = /^((?:legacy\+grpcs|legacy|grpcs):\/\/)?([\w.-]+:\d+)$/.exec(spec);
+  return m ? { ...SCHEMES[m[1] ?? '']!, address: m[2]! } : undefined;
+}
+
+/**
+ * An endpoint for a `--processor` value. `security` (CA, client certificate, token) is used for
+ * TLS endpoints only: a token never goes over plaintext.
+ */
+export function createEndpoint(spec: string, callsPerEndpoint: number, security: ChannelSecurity = {}): Endpoint {
+  const parsed = parseEndpointSpec(spec);
+  if (!parsed) throw new Error(`not a processor endpoint: '${spec}'`);
+  const channel = parsed.tls ? { ...security, tls: security.tls ?? {} } : {};
+  return parsed.protocol === 'legacy' ? new LegacyEndpoint(parsed.address, callsPerEndpoint, channel) : new VspEndpoint(parsed.address, callsPerEndpoint, channel);
+}
+
+
+/**
+ * A failed check as one stable line (the same failure reads the same each time, so it is logged
+ * once), with what to check for the refusals a configuration causes.
+ */
+function oneLineProblem(problem: string): string {
+  const line = problem.replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '').replace(/\s+/g, ' ').replace(/(Deadline exceeded) after .*/i, '$1').trim();
+  if (/certificate required/i.test(line)) return `${line} (TLS: the processor requires a client certificate: --processor-cert, --processor-key)`;
+  if (/certificate|unable to verify|wrong version number|handshake/i.test(line)) return `${line} (TLS: check --processor-ca and the processor's certificate)`;
+  if (/^UNAUTHENTICATED/.test(line)) return `${line} (check --processor-token-file)`;
+  return line;
 }

@@ -6,6 +6,7 @@ import type { FrameResult__Output } from '../common/gen/vsp/v1/FrameResult.js';
 import { FrameCodec } from '../common/proto.js';
 import type { Logger } from '../common/log.js';
 import { createEndpoint, type Endpoint } from './processor-endpoints.js';
+import type { ChannelSecurity } from '../common/grpc.js';
 import { brokerMetrics } from './metrics.js';
 
 export type FailurePolicy = 'block' | 'skip';
@@ -18,6 +19,10 @@ export interface PoolOptions {
   /** Calls in flight per endpoint. */
   callsPerEndpoint: number;
   healthIntervalMs: number;
+  /** CA, client certificate and token for grpcs:// endpoints. */
+  security?: ChannelSecurity;
+  /** Detections down to this score are asked for (the tracker's low-score threshold); 0: the processors' own. */
+  minScore?: number;
   log: Logger;
 }
 
@@ -31,10 +36,12 @@ export class ProcessorPool {
   private closed = false;
   private healthWaiters: Array<() => void> = [];
   private rr = 0;
+  /** The last health-check problem logged per endpoint ('' while healthy). */
+  private readonly reported = new Map<Endpoint, string>();
 
   constructor(addresses: string[], private readonly o: PoolOptions) {
     if (addresses.length === 0) throw new Error('at least one processor address is needed');
-    this.endpoints = addresses.map((a) => createEndpoint(a, o.callsPerEndpoint));
+    this.endpoints = addresses.map((a) => createEndpoint(a, o.callsPerEndpoint, o.security));
   }
 
   /** Starts health checking; does not wait for any endpoint to be up. */
@@ -73,7 +80,7 @@ export class ProcessorPool {
       endpoint.inFlight += 1;
       try {
         // The results are matched to their frames by the pipeline (a missing one marks its frame).
-        const results = await endpoint.queue.add(() => endpoint.process(encodedFrames, this.o.deadlineMs));
+        const results = await endpoint.queue.add(() => endpoint.process(encodedFrames, this.o.deadlineMs, this.o.minScore));
         return { ok: true, results, processor: endpoint.name || endpoint.address, ms: performance.now() - started };
       } catch (err) {
         const e = err as grpc.ServiceError;
@@ -146,8 +153,12 @@ export class ProcessorPool {
           if (!e.name) e.name = await e.describe(2000);
           this.o.log.info({ processor: e.address, processorName: e.name }, 'processor in rotation');
         } else if (!up && e.healthy) {
-          this.o.log.warn({ processor: e.address }, 'processor out of rotation (health check failed)');
+          this.o.log.warn({ processor: e.address, error: e.problem }, `processor out of rotation (health check failed: ${e.problem})`);
+        } else if (!up && e.problem !== this.reported.get(e)) {
+          // A processor that refuses the broker (TLS, token) or is not there: said once per reason.
+          this.o.log.warn({ processor: e.address, error: e.problem }, `processor ${e.address} not in rotation: ${e.problem}`);
         }
+        this.reported.set(e, up ? '' : e.problem);
         e.healthy = up;
       }),
     );
@@ -169,3 +180,17 @@ function backoffMs(attempt: number): number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `vsp broker --processor none`: a broker for edge frames (detections attached by the producer),
+ * which never reach a processor. Any other frame is marked PROCESSOR_FAILED at once, never held.
+ */
+export class NoProcessor {
+  process(): Promise<PoolOutcome> {
+    return Promise.resolve({ ok: false, error: 'no processor configured (--processor none): only frames with edge detections are tracked', ms: 0 });
+  }
+
+  start(): void {}
+
+  close(): void {}
+}

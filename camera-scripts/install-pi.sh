@@ -10,12 +10,25 @@
 # VSP_CAMERA_ID (default: the host name), VSP_SOURCE and VSP_BROKERS taken from the
 # environment when set: sudo VSP_BROKERS=kafka1:9092 ./install-pi.sh
 # The service is started when the brokers are set; otherwise edit the file and start it.
+#
+# Kafka credentials (docs/security.md), from the environment, installed into /etc/vsp/kafka/
+# readable by root and the vsp group only (the vsp user alone is in it); the producer gets
+# VSP_KAFKA_CONFIG=/etc/vsp/kafka/client.properties:
+#   VSP_KAFKA_PROPERTIES  a client properties file (security.protocol, sasl.*, ssl.*); its file
+#                         references should be relative: ca.pem, client.pem, client-key.pem,
+#                         and ${file:password} for sasl.password
+#   VSP_KAFKA_CA          the CA certificate (PEM) of the Kafka cluster      → ca.pem
+#   VSP_KAFKA_CERT, VSP_KAFKA_KEY  a client certificate and key (mTLS)      → client.pem, client-key.pem
+#   VSP_KAFKA_PASSWORD_FILE        the SASL password                        → password
+# Without VSP_KAFKA_PROPERTIES, VSP_KAFKA_CA (+ cert and key) make an SSL properties file.
+#   sudo VSP_BROKERS=kafka1:9093 VSP_KAFKA_CA=ca.pem VSP_KAFKA_CERT=pi.pem VSP_KAFKA_KEY=pi-key.pem ./install-pi.sh
 set -euo pipefail
 
 readonly NODE_MAJOR=20
 readonly APP_DIR=/opt/vsp
 readonly ENV_DIR=/etc/vsp
 readonly ENV_FILE=/etc/vsp/producer.env
+readonly KAFKA_DIR=/etc/vsp/kafka
 readonly UNIT_FILE=/etc/systemd/system/vsp-producer.service
 readonly PLACEHOLDER_BROKERS=kafka.example.lan:9092
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -102,14 +115,56 @@ create_user() {
   done
 }
 
-# Sets KEY=value in the env file; the value is taken literally (no sed or awk escapes).
+# Sets KEY=value in the env file (appended when missing); the value is taken literally (no sed
+# or awk escapes).
 set_env() {
   local key="$1" value="$2" tmp
   tmp="$(mktemp)"
-  KEY="${key}" VALUE="${value}" awk 'index($0, ENVIRON["KEY"] "=") == 1 { print ENVIRON["KEY"] "=" ENVIRON["VALUE"]; next } { print }' \
-    "${ENV_FILE}" >"${tmp}"
+  KEY="${key}" VALUE="${value}" awk '
+    index($0, ENVIRON["KEY"] "=") == 1 { print ENVIRON["KEY"] "=" ENVIRON["VALUE"]; done = 1; next }
+    { print }
+    END { if (!done) print ENVIRON["KEY"] "=" ENVIRON["VALUE"] }' "${ENV_FILE}" >"${tmp}"
   cat "${tmp}" >"${ENV_FILE}"
   rm -f "${tmp}"
+}
+
+# Copies a secret or certificate into KAFKA_DIR: owner root, group vsp, mode 0640.
+install_secret() {
+  local from="$1" name="$2"
+  [[ -r ${from} ]] || die "cannot read ${from} (for ${KAFKA_DIR}/${name})"
+  install -m 0640 -o root -g vsp "${from}" "${KAFKA_DIR}/${name}"
+}
+
+install_kafka_credentials() {
+  if [[ -z ${VSP_KAFKA_PROPERTIES:-}${VSP_KAFKA_CA:-}${VSP_KAFKA_CERT:-}${VSP_KAFKA_KEY:-}${VSP_KAFKA_PASSWORD_FILE:-} ]]; then
+    return
+  fi
+  if [[ ${VSP_KAFKA_CERT:+set} != "${VSP_KAFKA_KEY:+set}" ]]; then die "VSP_KAFKA_CERT and VSP_KAFKA_KEY go together"; fi
+  log "installing Kafka credentials in ${KAFKA_DIR}"
+  install -d -m 0750 -o root -g vsp "${KAFKA_DIR}"
+  if [[ -n ${VSP_KAFKA_CA:-} ]]; then install_secret "${VSP_KAFKA_CA}" ca.pem; fi
+  if [[ -n ${VSP_KAFKA_CERT:-} ]]; then
+    install_secret "${VSP_KAFKA_CERT}" client.pem
+    install_secret "${VSP_KAFKA_KEY}" client-key.pem
+  fi
+  if [[ -n ${VSP_KAFKA_PASSWORD_FILE:-} ]]; then install_secret "${VSP_KAFKA_PASSWORD_FILE}" password; fi
+  local properties
+  properties="$(mktemp)"
+  if [[ -n ${VSP_KAFKA_PROPERTIES:-} ]]; then
+    cat "${VSP_KAFKA_PROPERTIES}" >"${properties}"
+  elif [[ -n ${VSP_KAFKA_CA:-} || -n ${VSP_KAFKA_CERT:-} ]]; then
+    {
+      echo 'security.protocol=SSL'
+      if [[ -n ${VSP_KAFKA_CA:-} ]]; then echo 'ssl.ca.location=ca.pem'; fi
+      if [[ -n ${VSP_KAFKA_CERT:-} ]]; then printf '%s\n' 'ssl.certificate.location=client.pem' 'ssl.key.location=client-key.pem'; fi
+    } >"${properties}"
+  else
+    rm -f "${properties}"
+    die "VSP_KAFKA_PASSWORD_FILE needs VSP_KAFKA_PROPERTIES (with sasl.mechanism, sasl.username and sasl.password=\${file:password})"
+  fi
+  install_secret "${properties}" client.properties
+  rm -f "${properties}"
+  set_env VSP_KAFKA_CONFIG "${KAFKA_DIR}/client.properties"
 }
 
 write_env_file() {
@@ -153,6 +208,7 @@ main() {
   install_project "${1:-}"
   create_user
   write_env_file
+  install_kafka_credentials
   install_service
   log "done; check the camera with: sudo systemctl stop vsp-producer; ${here}/check-camera.sh"
 }

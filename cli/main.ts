@@ -10,7 +10,11 @@ const COMMANDS: Record<string, Loader> = {
   kafka: async () => (await import('../common/kafka/cli.js')).kafkaCommand,
   topics: async () => (await import('../common/kafka/cli.js')).topicsCommand,
   status: async () => (await import('../common/kafka/cli.js')).statusCommand,
-  producer: async () => (await import('../producer/cli.js')).producerCommand,
+  // The producer's edge mode (--detect) runs the processor's detector implementations in-process.
+  producer: async () => {
+    const [{ producerCommand }, { IMPLS, createDetector }, { implOptions }] = await Promise.all([import('../producer/cli.js'), import('../processor/impls.js'), import('../processor/cli.js')]);
+    return () => producerCommand({ names: IMPLS.map((i) => i.name), options: implOptions, create: createDetector });
+  },
   processor: async () => (await import('../processor/cli.js')).processorCommand,
   broker: async () => (await import('../broker/cli.js')).brokerCommand,
   consumer: async () => (await import('../consumer/cli.js')).consumerCommand,

@@ -68,5 +68,30 @@ export function frameProblem(frame: Frame__Output, key: Buffer | null | undefine
   for (const [k, v] of attributes) {
     if (Buffer.byteLength(k) + Buffer.byteLength(v) > limits.maxAttributeBytes) return `attribute ${JSON.stringify(k.slice(0, 32))} is above the limit of ${limits.maxAttributeBytes} bytes`;
   }
-  return imageProblem(frame, limits);
+  return imageSourceProblem(frame, limits);
+}
+
+/** Longest frame store key accepted in a reference. */
+export const MAX_FRAME_REF_KEY = 512;
+
+/**
+ * Where the frame's pixels are: inline bytes (checked by imageProblem), a frame store reference
+ * (checked without fetching: the broker never touches those pixels), or none at all for an edge
+ * frame that carries its detections.
+ */
+function imageSourceProblem(frame: Frame__Output, limits: FrameLimits): string | undefined {
+  const ref = frame.imageRef;
+  if (ref && frame.image.length > 0) return 'frame has both inline image bytes and an image_ref';
+  if (!ref) return frame.edge && frame.image.length === 0 ? declaredSizeProblem(frame, limits) : imageProblem(frame, limits);
+  if (!ref.key || ref.key.length > MAX_FRAME_REF_KEY) return `image_ref key is not 1-${MAX_FRAME_REF_KEY} characters`;
+  const length = Number(ref.length);
+  if (!Number.isSafeInteger(length) || length < 1) return `image_ref length ${String(ref.length)} is not a positive integer`;
+  if (length > limits.maxImageBytes) return `image is ${length} bytes, above the limit of ${limits.maxImageBytes}`;
+  if (ref.sha256.length !== 0 && ref.sha256.length !== 32) return `image_ref sha256 is ${ref.sha256.length} bytes, not 32`;
+  if (frame.encoding !== 'RGB24' && !MAGIC[String(frame.encoding)]) return `unknown image encoding ${String(frame.encoding)}`;
+  return declaredSizeProblem(frame, limits);
+}
+
+function declaredSizeProblem(frame: Pick<Frame__Output, 'width' | 'height'>, limits: FrameLimits): string | undefined {
+  return frame.width * frame.height > limits.maxPixels ? `declared size ${frame.width}x${frame.height} is above the limit of ${limits.maxPixels} pixels` : undefined;
 }

@@ -1,6 +1,8 @@
 // The one place that makes gRPC channels and servers: credentials (plaintext by default; TLS, mTLS
-// and headers such as a bearer token for clients) and the options both sides share.
+// and headers such as a bearer token for clients; TLS, mTLS and a required bearer token for
+// servers) and the options both sides share.
 import * as grpc from '@grpc/grpc-js';
+import { sameSecret } from './secrets.js';
 
 /** Frames can exceed gRPC's 4 MiB default. */
 const GRPC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -55,13 +57,51 @@ function headerInterceptor(headers: Readonly<Record<string, string>>): grpc.Inte
     });
 }
 
-export function createServer(): grpc.Server {
-  return new grpc.Server(MESSAGE_LIMITS);
+/** How a server is secured; all optional (none: plaintext, every call accepted). */
+export interface ServerSecurity {
+  /** TLS with this certificate chain and key (PEM); with `clientCa`, clients must present a certificate it signed (mTLS). */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  /** Every call (health checks too) must carry `authorization: Bearer <token>`; others are answered UNAUTHENTICATED. */
+  token?: string;
+  /** Told of each call refused for its token (a metric). */
+  onUnauthenticated?: () => void;
 }
 
-/** Binds a server to HOST:PORT (port 0: any free one); resolves to the port bound. */
-export function bindServer(server: grpc.Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
-  );
+export function createServer(security: ServerSecurity = {}): grpc.Server {
+  const { token, onUnauthenticated } = security;
+  return new grpc.Server({ ...MESSAGE_LIMITS, interceptors: token === undefined ? [] : [bearerTokenInterceptor(token, onUnauthenticated)] });
+}
+
+/** Refuses, before any handler runs, a call without `authorization: Bearer <token>`. */
+function bearerTokenInterceptor(token: string, onUnauthenticated?: () => void): grpc.ServerInterceptor {
+  return (_method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMetadata(metadata, mdNext) {
+            const given = /^Bearer\s+(.+)$/i.exec(String(metadata.get('authorization')[0] ?? ''))?.[1];
+            if (given !== undefined && sameSecret(given, token)) return mdNext(metadata);
+            onUnauthenticated?.();
+            call.sendStatus({ code: grpc.status.UNAUTHENTICATED, details: given === undefined ? 'missing bearer token' : 'wrong bearer token' });
+          },
+        });
+      },
+    });
+}
+
+/** Binds a server to HOST:PORT (port 0: any free one) with `security.tls`; resolves to the port bound. */
+export function bindServer(server: grpc.Server, host: string, port: number, security: ServerSecurity = {}): Promise<number> {
+  const { tls } = security;
+  const credentials = tls
+    ? grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined)
+    : grpc.ServerCredentials.createInsecure();
+  return new Promise((resolve, reject) => server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound))));
+}
+
+/** `code name: details`, e.g. "UNAVAILABLE: No connection established". */
+export function describeGrpcError(err: unknown): string {
+  const e = err as Partial<grpc.ServiceError>;
+  // grpc-js ends connection errors with an empty "Resolution note: ".
+  if (typeof e.code === 'number') return `${grpc.status[e.code] ?? e.code}: ${(e.details || e.message || '').replace(/\.? Resolution note: ?$/, '')}`;
+  return (err as Error).message ?? String(err);
 }

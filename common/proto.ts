@@ -78,10 +78,17 @@ export const ProcessResponseCodec = codec<ProcessResponse, ProcessResponse__Outp
  * is, on the wire, each frame's bytes behind tag 0x0A and a varint length, so frames read from
  * Kafka go to the processor without being decoded and re-encoded.
  */
-export function processRequestFromEncodedFrames(frames: readonly Uint8Array[]): Buffer {
+export function processRequestFromEncodedFrames(frames: readonly Uint8Array[], minScore = 0): Buffer {
   const parts: Uint8Array[] = [];
   for (const frame of frames) {
     parts.push(Uint8Array.of(0x0a), varint(frame.length), frame);
+  }
+  if (minScore > 0) {
+    // Field 2 (min_score), wire type 5 (32-bit float).
+    const score = Buffer.alloc(5);
+    score[0] = 0x15;
+    score.writeFloatLE(minScore, 1);
+    parts.push(score);
   }
   return Buffer.concat(parts);
 }

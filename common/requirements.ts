@@ -1,6 +1,6 @@
 // What vsp needs from the machine besides Node.js, checked before a command starts anything:
-// ffmpeg (video files, cameras, streams), java and Maven (the local Kafka), rpicam-vid (the
-// Raspberry Pi camera). Whatever is missing is named in one line with the command that installs
+// ffmpeg (video files, cameras, streams), java and Maven (the local Kafka), openssl (the local
+// secure Kafka's certificates), rpicam-vid (the Raspberry Pi camera). Whatever is missing is named in one line with the command that installs
 // it. ffmpeg is the one on PATH when there is one; otherwise the one npm installed with the
 // optional @ffmpeg-installer/ffmpeg, once it has decoded the sample video.
 import { execFile } from 'node:child_process';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { cacheRoot, KAFKA_VERSION } from './kafka/jars.js';
 import { REPO } from './vsp-process.js';
 
-export type Tool = 'ffmpeg' | 'java' | 'mvn' | 'rpicam-vid';
+export type Tool = 'ffmpeg' | 'java' | 'mvn' | 'openssl' | 'rpicam-vid';
 
 /** A requirement not met: what is missing, and the packages that provide it. */
 export interface Missing {
@@ -51,6 +51,8 @@ function check(tool: Tool): Promise<Missing | undefined> {
       return checkJava();
     case 'mvn':
       return checkMaven();
+    case 'openssl':
+      return findOnPath(['openssl']).then((found) => (found ? undefined : { what: 'openssl (certificates of the secure local Kafka)', apt: 'openssl', brew: 'openssl' }));
     case 'rpicam-vid':
       return findOnPath(PICAMERA_PROGRAMS).then((found) => (found ? undefined : { what: 'rpicam-vid (the Raspberry Pi camera)', apt: 'rpicam-apps' }));
   }

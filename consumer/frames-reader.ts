@@ -8,6 +8,7 @@ import type { Logger } from '../common/log.js';
 import type { Topics } from '../common/kafka/topics.js';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import { untilStopped } from './until-stopped.js';
+import { FrameStoreUnavailable, resolveFrameImages, type FrameStore } from '../common/frame-store.js';
 
 export interface ReadFramesOptions {
   kafka: KafkaClient;
@@ -18,13 +19,16 @@ export interface ReadFramesOptions {
   exitWhenIdleS?: number;
   /** Awaited before the next record: a slow image consumer holds the reader back. */
   onFrame: (frame: Frame__Output) => void | Promise<void>;
+  /** Where the images of referenced frames are fetched from. */
+  frameStore?: FrameStore;
   log: Logger;
   signal: AbortSignal;
 }
 
-export async function readFrames(o: ReadFramesOptions): Promise<{ frames: number; undecodable: number }> {
+export async function readFrames(o: ReadFramesOptions): Promise<{ frames: number; undecodable: number; withoutImage: number }> {
   const consumer = o.kafka.consumer({ groupId: `vsp-consumer-frames-${randomUUID()}`, maxWaitTimeInMs: 200 });
-  const counts = { frames: 0, undecodable: 0 };
+  // withoutImage: nothing to draw (expired in the frame store, store away, an edge frame sent without it).
+  const counts = { frames: 0, undecodable: 0, withoutImage: 0 };
   let lastActivity = Date.now();
   await consumer.connect();
   try {
@@ -45,6 +49,19 @@ export async function readFrames(o: ReadFramesOptions): Promise<{ frames: number
         }
         if (o.camera !== undefined && frame.cameraId !== o.camera) return;
         counts.frames += 1;
+        let problem: string | undefined;
+        try {
+          [problem] = await resolveFrameImages(o.frameStore, [frame]);
+        } catch (err) {
+          if (!(err instanceof FrameStoreUnavailable)) throw err;
+          problem = err.message;
+        }
+        if (!problem && frame.image.length === 0) problem = 'frame sent without its image';
+        if (problem) {
+          counts.withoutImage += 1;
+          o.log.debug({ partition, offset: message.offset, camera: frame.cameraId, seq: frame.seq, problem }, 'frame without an image: not drawn');
+          return;
+        }
         await o.onFrame(frame);
       },
     });

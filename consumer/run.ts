@@ -20,9 +20,10 @@ import { parseDisplay, startWebViewer, type WebViewer } from './web/server.js';
 import type { WindowDisplay } from './display/window.js';
 import { loadRulesConfig } from './rules/load.js';
 import { startRuleHooks, type RuleHooks } from './hooks/rule-hooks.js';
+import { openFrameStore, type FrameStore, type FrameStoreFlags } from '../common/frame-store.js';
 
 /** What `vsp consumer` does, as its flags say it. */
-export interface ConsumerOptions extends KafkaOptions {
+export interface ConsumerOptions extends KafkaOptions, Partial<FrameStoreFlags> {
   /** --report values: jsonl:FILE, mot:FILE, annotated:DIR, csv:FILE (reports/registry.ts). */
   report: string[];
   camera?: string;
@@ -35,6 +36,13 @@ export interface ConsumerOptions extends KafkaOptions {
   display?: string;
   webHost: string;
   webToken?: string;
+  /** HTTPS for the viewer: certificate chain and key (PEM files). */
+  webTlsCert?: string;
+  webTlsKey?: string;
+  /** Host header values the viewer serves (default: its address, localhost, 127.0.0.1, with the port). */
+  webAllowedHosts?: string[];
+  /** WebSocket clients of the viewer at once. */
+  webMaxClients?: number;
   /** Rules file: zones, lines, rules and hook targets. */
   rules?: string;
   metricsPort?: number;
@@ -47,7 +55,7 @@ export interface ConsumerSummary {
   frames: number;
   deadLetters: number;
   /** When frames were read (something drew them). */
-  images?: { frames: number; undecodable: number };
+  images?: { frames: number; undecodable: number; withoutImage: number };
   join?: JoinCounters;
 }
 
@@ -59,6 +67,7 @@ export interface ConsumerSummary {
 export async function runConsumer(o: ConsumerOptions, signal?: AbortSignal): Promise<ConsumerSummary> {
   const log = o.log ?? createLogger('consumer');
   if (o.report.length === 0 && o.display === undefined && o.rules === undefined) throw new UsageError('nothing to do: give --report SPEC, --display web[:PORT] and/or --rules FILE');
+  if (Boolean(o.webTlsCert) !== Boolean(o.webTlsKey)) throw new UsageError('--web-tls-cert and --web-tls-key go together');
   const rules = o.rules === undefined ? undefined : loadRulesConfig(o.rules);
   const inWindow = o.display === 'window';
   const display = o.display === undefined || inWindow ? undefined : parseDisplay(o.display);
@@ -74,6 +83,7 @@ export async function runConsumer(o: ConsumerOptions, signal?: AbortSignal): Pro
   const all: Array<Report | ImageReport> = [];
   let viewer: WebViewer | undefined;
   let desktop: WindowDisplay | undefined;
+  let frameStore: FrameStore | undefined;
   try {
     const connection = connectionFromOptions(o, 'vsp-consumer');
     hooks = rules && startRuleHooks(rules, { connection, prefix: o.prefix, log });
@@ -83,7 +93,8 @@ export async function runConsumer(o: ConsumerOptions, signal?: AbortSignal): Pro
     // Frames carry the images: they are read, and joined with their tracks, only to draw them.
     const join = o.display || imageReports.length ? new FrameJoin<Frame__Output, TrackedFrame__Output>() : undefined;
     if (display && join) {
-      viewer = await startWebViewer({ host: o.webHost, port: display.port, token: o.webToken, joinCounters: () => join.counters, log });
+      const tls = o.webTlsCert && o.webTlsKey ? { certFile: o.webTlsCert, keyFile: o.webTlsKey } : undefined;
+      viewer = await startWebViewer({ host: o.webHost, port: display.port, token: o.webToken, tls, allowedHosts: o.webAllowedHosts, maxClients: o.webMaxClients, joinCounters: () => join.counters, log });
       o.onViewerUrl?.(viewer.url);
     }
     if (inWindow) desktop = await (await import('./display/window.js')).startWindowDisplay({ log, onQuit: stop });
@@ -114,7 +125,9 @@ export async function runConsumer(o: ConsumerOptions, signal?: AbortSignal): Pro
           group: o.group,
           onFrame: async (frame) => {
             reports.forEach((r) => r.add(frame));
-            hooks?.onFrame(frame);
+            const fired = hooks?.onFrame(frame);
+            // A committed member commits a frame only once its events are delivered or dead-lettered.
+            if (o.group !== undefined) await fired;
             if (join) {
               draw(join.addTracks(frame));
               await Promise.all(imageReports.map((r) => r.ready()));
@@ -124,6 +137,7 @@ export async function runConsumer(o: ConsumerOptions, signal?: AbortSignal): Pro
         join &&
           readFrames({
             ...read,
+            frameStore: (frameStore = openFrameStore({ ...o, frameStoreTimeoutMs: o.frameStoreTimeoutMs ?? 2000 }, log)),
             onFrame: async (frame) => {
               draw(join.addFrame(frame));
               await Promise.all(imageReports.map((r) => r.ready()));
@@ -142,6 +156,7 @@ export async function runConsumer(o: ConsumerOptions, signal?: AbortSignal): Pro
     await viewer?.close();
     await desktop?.close();
     await hooks?.close();
+    await frameStore?.close();
     await Promise.all(all.map((r) => r.close()));
   }
 }

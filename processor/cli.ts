@@ -5,8 +5,10 @@ import { serveProcessor } from './server.js';
 import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 import { IMPLS, createDetector } from './impls.js';
 import type { ImplFlag } from './implementation.js';
+import { serverSecurityFromOptions, withServerSecurityOptions, type ServerSecurityFlags } from '../common/cli/grpc-security.js';
+import { openFrameStore, withFrameStoreOptions, type FrameStoreFlags } from '../common/frame-store.js';
 
-interface ProcessorCliOptions {
+interface ProcessorCliOptions extends FrameStoreFlags, ServerSecurityFlags {
   impl: string;
   protocol: 'vsp' | 'legacy';
   host: string;
@@ -26,7 +28,7 @@ interface ProcessorCliOptions {
  * declare (kserve reuses onnx's --format, --score, …) is one option: the same declaration once,
  * with their names joined, or with each one's help when they describe it differently (--model).
  */
-function implOptions(): Option[] {
+export function implOptions(): Option[] {
   const byName = new Map<string, { flag: ImplFlag; help: { names: string[]; description: string }[] }>();
   for (const impl of IMPLS) {
     for (const f of impl.flags) {
@@ -67,11 +69,15 @@ export function processorCommand(): Command {
     .addOption(metricsPortOption())
     .addHelpText('after', implsHelp());
   withFrameLimitOptions(command);
+  withServerSecurityOptions(command);
+  withFrameStoreOptions(command, 'where the images of referenced frames are fetched from');
   for (const option of implOptions()) command.addOption(option);
   return command.action(async (o: ProcessorCliOptions) => {
     const log = createLogger('processor').child({ impl: o.impl });
+    const security = serverSecurityFromOptions(o);
+    const frameStore = openFrameStore(o, log);
     const detector = await createDetector(o.impl, o);
-    const running = await serveProcessor(detector, { protocol: o.protocol, host: o.host, port: o.port, concurrency: o.concurrency, maxQueued: o.maxQueued, limits: frameLimitsFromOptions(o), log });
+    const running = await serveProcessor(detector, { protocol: o.protocol, host: o.host, port: o.port, concurrency: o.concurrency, maxQueued: o.maxQueued, limits: frameLimitsFromOptions(o), frameStore, security, log });
     const metrics = o.metricsPort === undefined ? undefined : await serveMetrics(o.metricsPort);
     if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
     process.stdout.write(`${o.host}:${running.port}\n`);
@@ -81,6 +87,7 @@ export function processorCommand(): Command {
       process.once('SIGTERM', stop);
     });
     await running.close();
+    await frameStore?.close();
     await metrics?.close();
     log.info('processor stopped');
   });

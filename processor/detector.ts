@@ -21,6 +21,11 @@ export interface DetectorInfo {
 /** Per-frame outcome: detections in source-image pixels, or why this frame failed. */
 export type FrameDetections = { detections: Detection[] } | { error: string };
 
+export interface DetectOptions {
+  /** Report detections down to this score instead of the detector's own threshold (a caller's tracker uses low-score ones). */
+  minScore?: number;
+}
+
 export interface Detector {
   readonly info: DetectorInfo;
   /**
@@ -28,7 +33,7 @@ export interface Detector {
    * in order. A bad frame (corrupt JPEG) yields { error } for that frame only; rejecting the
    * whole promise is reserved for failures of the detector itself.
    */
-  detect(frames: Frame__Output[]): Promise<FrameDetections[]>;
+  detect(frames: Frame__Output[], options?: DetectOptions): Promise<FrameDetections[]>;
   /** Releases models, sessions, timers. */
   close(): Promise<void>;
   /**

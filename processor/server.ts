@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import PQueue from 'p-queue';
 import { HealthImplementation } from 'grpc-health-check';
 import { loadLegacyPackage, loadProcessorPackage } from '../common/proto.js';
-import { bindServer, createServer } from '../common/grpc.js';
+import { bindServer, createServer, type ServerSecurity } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
 import { counter, gauge, histogram } from '../common/metrics.js';
 import type { ProcessRequest__Output } from '../common/gen/vsp/v1/ProcessRequest.js';
@@ -18,6 +18,7 @@ import type { ImageInfoWithMeta } from '../common/gen/legacy/ImageInfoWithMeta.j
 import type { Detector } from './detector.js';
 import sharp, { type Metadata } from 'sharp';
 import { DEFAULT_FRAME_LIMITS, imageProblem, type FrameLimits } from '../common/frame-limits.js';
+import { FrameStoreUnavailable, resolveFrameImages, type FrameStore } from '../common/frame-store.js';
 
 export interface ServeOptions {
   /** vsp: vsp.v1.Processor; legacy: the original design's Detector.Detect (one image per call). */
@@ -29,6 +30,10 @@ export interface ServeOptions {
   /** Calls waiting in the queue at most; beyond it a call is answered RESOURCE_EXHAUSTED. */
   maxQueued: number;
   limits: FrameLimits;
+  /** Where the images of referenced frames (Frame.image_ref) are fetched from. */
+  frameStore?: FrameStore;
+  /** TLS / mTLS and a required bearer token (default: plaintext, open). */
+  security?: ServerSecurity;
   log: Logger;
 }
 
@@ -66,11 +71,12 @@ const processorMetrics = {
   latency: histogram('vsp_processor_detect_seconds', 'Time in the detector per call'),
   queued: gauge('vsp_processor_queued_calls', 'Calls waiting for the detector'),
   refused: counter('vsp_processor_refused_calls_total', 'Calls answered RESOURCE_EXHAUSTED because --max-queued calls were waiting'),
+  unauthenticated: counter('vsp_processor_unauthenticated_calls_total', 'Calls answered UNAUTHENTICATED: no or a wrong bearer token (--auth-token-file)'),
 };
 
 export async function serveProcessor(detector: Detector, o: ServeOptions): Promise<RunningProcessor> {
   const pkg = loadProcessorPackage();
-  const server = createServer();
+  const server = createServer({ ...o.security, onUnauthenticated: () => processorMetrics.unauthenticated.inc() });
   const health = new HealthImplementation({ '': 'SERVING', 'vsp.v1.Processor': 'SERVING' });
   health.addToServer(server);
   const setHealth = (serving: boolean): void => {
@@ -99,17 +105,20 @@ export async function serveProcessor(detector: Detector, o: ServeOptions): Promi
       }
       queue
         // A call the broker gave up on (deadline, cancel) is not worth the detector's time.
-        .add(async () => (call.cancelled ? [] : processFrames(detector, frames, o.limits)))
+        .add(async () => (call.cancelled ? [] : processFrames(detector, frames, o.limits, o.frameStore, call.request.minScore || undefined)))
         .then((results) => callback(null, { results }))
         .catch((err: unknown) => {
+          // The store is away: the broker retries the call (the frames may well be there later).
+          if (err instanceof FrameStoreUnavailable) return callback({ code: grpc.status.UNAVAILABLE, details: err.message });
           o.log.error({ err }, 'detector failed');
           callback({ code: grpc.status.INTERNAL, details: `detector failed: ${(err as Error).message}` });
         });
     },
   });
 
-  const port = await bindServer(server, o.host, o.port);
-  o.log.info({ host: o.host, port, detector: info.name }, 'processor serving');
+  const port = await bindServer(server, o.host, o.port, o.security);
+  const tls = o.security?.tls ? (o.security.tls.clientCa ? 'mtls' : 'tls') : 'none';
+  o.log.info({ host: o.host, port, detector: info.name, tls, token: o.security?.token !== undefined }, 'processor serving');
 
   return {
     port,
@@ -154,17 +163,20 @@ function addLegacyService(server: grpc.Server, detector: Detector, queue: PQueue
   });
 }
 
-async function processFrames(detector: Detector, frames: Frame__Output[], limits: FrameLimits): Promise<FrameResult[]> {
+async function processFrames(detector: Detector, frames: Frame__Output[], limits: FrameLimits, store?: FrameStore, minScore?: number): Promise<FrameResult[]> {
   const results: FrameResult[] = frames.map((f) => ({ cameraId: f.cameraId, seq: f.seq, detections: [], error: '', processMs: 0 }));
   const valid: number[] = [];
-  const problems = await Promise.all(frames.map((frame) => invalidFrame(frame, limits)));
+  // Referenced frames first get their bytes (one pipelined, time-bounded round trip); an expired
+  // or missing one is answered with an error for that frame alone.
+  const fetched = await resolveFrameImages(store, frames);
+  const problems = await Promise.all(frames.map((frame, i) => fetched[i] ?? invalidFrame(frame, limits)));
   problems.forEach((problem, i) => {
     if (problem) results[i]!.error = problem;
     else valid.push(i);
   });
   if (valid.length === 0) return results;
   const started = performance.now();
-  const outcomes = await detector.detect(valid.map((i) => frames[i]!));
+  const outcomes = await detector.detect(valid.map((i) => frames[i]!), { minScore });
   const elapsed = performance.now() - started;
   processorMetrics.latency.observe(elapsed / 1000);
   const share = elapsed / valid.length;

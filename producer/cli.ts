@@ -14,8 +14,16 @@ import { SeqStore } from './seq-store.js';
 import { parseSource, sourceTools } from './sources/index.js';
 import { motCameraId } from './sources/mot-blank.js';
 import { metricsPortOption, serveMetrics } from '../common/metrics.js';
+import { newRunId, openFrameStore, withFrameStoreOptions, type FrameStoreFlags } from '../common/frame-store.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './publish.js';
+import { parseSendImage, type EdgeDetectors, type SendImage } from './edge.js';
 
-interface ProducerOptions extends KafkaOptions {
+interface ProducerOptions extends KafkaOptions, FrameStoreFlags {
+  frameTtl: number;
+  inlineMaxBytes: number;
+  maxRecordBytes: number;
+  detect?: string;
+  sendImage: SendImage;
   metricsPort?: number;
   camera?: string;
   source: string;
@@ -31,8 +39,9 @@ interface ProducerOptions extends KafkaOptions {
   stateDir: string;
 }
 
-export function producerCommand(): Command {
-  return withKafkaOptions(
+/** `edge`: the detector implementations --detect may run in-process (given by the CLI). */
+export function producerCommand(edge?: EdgeDetectors): Command {
+  const command = withKafkaOptions(
     new Command('producer')
       .description('publish a camera, stream, file or synthetic scene as JPEG frames to <prefix>.frames, keyed by camera id')
       .option('--camera <id>', 'camera id (Kafka key); defaults to the file name for mot: sources')
@@ -51,7 +60,20 @@ export function producerCommand(): Command {
       .addOption(metricsPortOption())
       .addOption(new Option('--stats-interval <s>', 'seconds between progress log lines (frames published, dropped, buffered, fps); 0: none').argParser(nonNegativeNumber).default(5))
       .option('--state-dir <dir>', 'where the last seq per camera is kept across restarts (mot: sources number frames as their file does)', '.vsp/producer'),
-  ).action(async (o: ProducerOptions) => {
+  );
+  withFrameStoreOptions(command, 'frame images above --inline-max-bytes are kept there and referenced from Kafka (docs/frame-store.md)')
+    .addOption(new Option('--frame-ttl <s>', 'seconds a stored image is kept: longer than the longest processing backlog').argParser(positiveInt).default(600))
+    .addOption(new Option('--inline-max-bytes <n>', 'with --frame-store, images above this go to the store; smaller ones travel inline').argParser(nonNegativeInt).default(256 * 1024))
+    .addOption(new Option('--max-record-bytes <n>', "largest Kafka record (the frames topic's max.message.bytes); a bigger frame stops the producer with one line").argParser(positiveInt).default(DEFAULT_MAX_RECORD_BYTES));
+  if (edge) {
+    command
+      .addOption(new Option('--detect <impl>', 'edge mode: run this detector in-process and attach its detections (the broker then needs no processor)').choices(edge.names))
+      .addOption(new Option('--send-image <when>', 'edge mode: send the image always, never or every:N frames').argParser(parseSendImage).default(parseSendImage('always'), 'always'));
+    // The implementations' own flags; a name the producer already has (--seed) is shared.
+    const taken = new Set(command.options.map((opt) => opt.attributeName()));
+    for (const option of edge.options()) if (!taken.has(option.attributeName())) command.addOption(option);
+  }
+  return command.action(async (o: ProducerOptions) => {
     const cameraId = o.camera ?? (o.source.startsWith('mot:') ? motCameraId(o.source.slice(4)) : undefined);
     if (!cameraId) throw new UsageError("required option '--camera <id>' not specified");
     const badId = cameraIdProblem(cameraId);
@@ -63,6 +85,8 @@ export function producerCommand(): Command {
     if (metrics) log.info({ port: metrics.port }, 'metrics on http://127.0.0.1:%d/metrics', metrics.port);
     const connection = connectionFromOptions(o, `vsp-producer-${cameraId}`);
     const kafka = createKafka(connection, { log });
+    const store = openFrameStore(o, log);
+    const detector = o.detect === undefined || !edge ? undefined : await edge.create(o.detect, o);
     const abort = new AbortController();
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
@@ -78,13 +102,19 @@ export function producerCommand(): Command {
         bufferBytes: o.bufferMb * 1024 * 1024,
         sizeLimit: o.width !== undefined || o.height !== undefined ? { width: o.width, height: o.height } : undefined,
         statsIntervalMs: o.statsInterval * 1000,
+        frameStore: store && { store, ttlS: o.frameTtl, runId: newRunId(), inlineMaxBytes: o.inlineMaxBytes },
+        maxRecordBytes: o.maxRecordBytes,
+        edge: detector && { detector, sendImage: o.sendImage },
         log,
         signal: abort.signal,
       });
       log.info(result, 'producer finished');
     } catch (err) {
+      if (err instanceof UsageError) throw err;
       throw kafkaFailure(err, connection);
     } finally {
+      await detector?.close();
+      await store?.close();
       await metrics?.close();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);

@@ -14,13 +14,23 @@ import type { SeqStore } from './seq-store.js';
 import { backoffDelayMs, type BackoffOptions } from './sources/backoff.js';
 import type { FrameSource } from './sources/types.js';
 import { counter, gauge } from '../common/metrics.js';
+import { UsageError } from '../common/errors.js';
+import { frameRefFor, frameStoreKey, FrameStoreUnavailable, type FrameStore } from '../common/frame-store.js';
+import type { FrameRef } from '../common/gen/vsp/v1/FrameRef.js';
+import type { EdgeDetections } from '../common/gen/vsp/v1/EdgeDetections.js';
+import { detectAtEdge, sendsImage, type EdgeDetector, type SendImage } from './edge.js';
 
 const producerMetrics = {
   captured: counter('vsp_producer_frames_captured_total', 'Frames taken from the source'),
   published: counter('vsp_producer_frames_published_total', 'Frames acknowledged by KafkaClient'),
   dropped: counter('vsp_producer_frames_dropped_total', 'Frames dropped from a full buffer (live sources)'),
   buffered: gauge('vsp_producer_buffer_bytes', 'Bytes of frames waiting for KafkaClient'),
+  stored: counter('vsp_producer_frames_stored_total', 'Frames whose image went to the frame store (a reference in Kafka)'),
+  edgeFailed: counter('vsp_producer_edge_detect_failures_total', 'Frames the in-process detector failed on (sent with their image, without detections)'),
 };
+
+/** Largest Kafka record the frames topic takes (its max.message.bytes, common/kafka/topics.ts), less room for the batch header. */
+export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024 - 1024;
 
 export interface PublishOptions {
   cameraId: string;
@@ -36,6 +46,12 @@ export interface PublishOptions {
   sizeLimit?: SizeLimit;
   /** Interval of the progress log; 0: none. */
   statsIntervalMs: number;
+  /** Claim check: images above `inlineMaxBytes` are kept here for `ttlS` and referenced from Kafka. */
+  frameStore?: { store: FrameStore; ttlS: number; runId: string; inlineMaxBytes: number };
+  /** A record above this (an inline frame Kafka would refuse) stops the producer with one line. */
+  maxRecordBytes?: number;
+  /** Edge mode: detect in-process and attach the detections; send the image as `sendImage` says. */
+  edge?: { detector: EdgeDetector; sendImage: SendImage };
   log: Logger;
   signal: AbortSignal;
 }
@@ -53,6 +69,8 @@ export interface PublishResult {
 interface Pending {
   bytes: number;
   message: KafkaRecord;
+  /** The image for the frame store, written before the record is sent. */
+  stored?: { key: string; image: Uint8Array };
 }
 
 const SEND_MAX_MESSAGES = 500;
@@ -108,7 +126,27 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
         const seq = sourced.seq ?? o.seqs.next();
         if (result.firstSeq === 0) result.firstSeq = seq;
         result.lastSeq = seq;
+        const index = result.captured;
         result.captured += 1;
+        let image = frame.image;
+        let edge: EdgeDetections | undefined;
+        if (o.edge) {
+          const found = await detectAtEdge(o.edge.detector, { cameraId: o.cameraId, seq, captureTime: null, sourceTime: null, width: frame.width, height: frame.height, encoding: 'JPEG', image, attributes: {} });
+          if ('error' in found) {
+            producerMetrics.edgeFailed.inc();
+            o.log.warn({ seq, error: found.error }, 'detector failed on this frame: sending it with its image, without detections');
+          } else {
+            edge = found;
+            if (!sendsImage(o.edge.sendImage, index)) image = Buffer.alloc(0);
+          }
+        }
+        let imageRef: FrameRef | undefined;
+        let stored: Pending['stored'];
+        if (o.frameStore && image.length > o.frameStore.inlineMaxBytes) {
+          stored = { key: frameStoreKey(o.cameraId, o.frameStore.runId, seq), image };
+          imageRef = frameRefFor(stored.key, image);
+          image = Buffer.alloc(0);
+        }
         const encoded = FrameCodec.encode({
           cameraId: o.cameraId,
           seq,
@@ -117,13 +155,21 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
           width: frame.width,
           height: frame.height,
           encoding: 'JPEG',
-          image: frame.image,
+          image,
           attributes,
+          ...(imageRef && { imageRef }),
+          ...(edge && { edge }),
         });
         // A view of protobufjs's output, not a copy: the image is copied enough on its way to KafkaClient.
         const value = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+        const maxRecordBytes = o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+        if (value.length > maxRecordBytes) {
+          throw new UsageError(
+            `frame ${seq} of camera ${o.cameraId} is ${value.length} bytes, above Kafka's record limit of ${maxRecordBytes}: ${o.frameStore ? 'lower --inline-max-bytes' : 'configure a frame store (--frame-store redis://HOST:PORT)'} or downscale (--width)`,
+          );
+        }
         const before = buffer.dropped;
-        await buffer.push({ bytes: value.length, message: { key, value } });
+        await buffer.push({ bytes: value.length + (stored?.image.length ?? 0), message: { key, value }, stored });
         producerMetrics.captured.inc();
         producerMetrics.buffered.set(buffer.bytes);
         if (buffer.dropped > before) producerMetrics.dropped.inc(buffer.dropped - before);
@@ -138,34 +184,48 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
     }
   })();
 
-  /** Sends a batch, waiting out a KafkaClient outage (bounded by STOP_GRACE_MS once stopping). */
-  const deliver = async (messages: KafkaRecord[]): Promise<void> => {
+  /**
+   * Runs one step of sending a batch (to Kafka or the frame store), waiting out an outage of
+   * `what` (bounded by STOP_GRACE_MS once stopping).
+   */
+  const untilDone = async (what: string, step: () => Promise<void>, unavailable: (err: unknown) => boolean, frames: number): Promise<void> => {
     let outage: { since: number; attempts: number } | undefined;
     for (;;) {
       try {
-        await producer.send({ topic: o.topic, acks: -1, messages });
-        if (outage) o.log.info({ outageMs: Math.round(performance.now() - outage.since), attempts: outage.attempts }, 'KafkaClient is back: sending again');
+        await step();
+        if (outage) o.log.info({ outageMs: Math.round(performance.now() - outage.since), attempts: outage.attempts }, `${what} is back: sending again`);
         return;
       } catch (err) {
-        if (!isKafkaUnavailable(err)) throw err;
+        if (!unavailable(err)) throw err;
         if (!outage) {
           outage = { since: performance.now(), attempts: 0 };
-          o.log.warn({ err: (err as Error).message, bufferLimit: o.bufferBytes }, 'KafkaClient unavailable: buffering frames until it is back');
+          o.log.warn({ err: (err as Error).message, bufferLimit: o.bufferBytes }, `${what} unavailable: buffering frames until it is back`);
         }
         outage.attempts += 1;
         if (stoppingAt !== undefined && performance.now() - stoppingAt > STOP_GRACE_MS) {
-          throw new Error(`KafkaClient still unavailable ${STOP_GRACE_MS / 1000} s after the stop signal: ${messages.length + buffer.length} buffered frames not delivered`);
+          throw new Error(`${what} still unavailable ${STOP_GRACE_MS / 1000} s after the stop signal: ${frames + buffer.length} buffered frames not delivered`);
         }
         await sleep(backoffDelayMs(outage.attempts, RESEND_BACKOFF));
       }
     }
+  };
+  /** Sends a batch: images to the frame store first (one pipeline), then the records to Kafka. */
+  const deliver = async (batch: Pending[]): Promise<void> => {
+    const stored = batch.flatMap((p) => (p.stored ? [p.stored] : []));
+    if (stored.length > 0 && o.frameStore) {
+      const { store, ttlS } = o.frameStore;
+      await untilDone('frame store', () => store.put(stored, ttlS), (err) => err instanceof FrameStoreUnavailable, batch.length);
+      producerMetrics.stored.inc(stored.length);
+    }
+    const messages = batch.map((p) => p.message);
+    await untilDone('KafkaClient', () => producer.send({ topic: o.topic, acks: -1, messages }).then(() => undefined), isKafkaUnavailable, batch.length);
   };
 
   const send = (async () => {
     for (;;) {
       const batch = await buffer.takeUpTo(SEND_MAX_MESSAGES, SEND_MAX_BYTES, o.source.paced ? 0 : FILE_LINGER_MS);
       if (batch.length === 0) return;
-      await deliver(batch.map((p) => p.message));
+      await deliver(batch);
       result.published += batch.length;
       producerMetrics.published.inc(batch.length);
       producerMetrics.buffered.set(buffer.bytes);

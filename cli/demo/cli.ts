@@ -14,5 +14,6 @@ export function demoCommand(): Command {
     .addOption(new Option('--web-port <n>', 'port of the live web viewer on 127.0.0.1 (0 = any free port)').argParser(nonNegativeInt).default(8080))
     .addOption(new Option('--kafka-port <n>', 'port of the demo Kafka (controller: port + 1)').argParser(positiveInt).default(29092))
     .option('--data <dir>', 'data directory of the demo Kafka', '.vsp/demo')
+    .option('--secure', 'Kafka with TLS, SASL/SCRAM and ACLs (as `vsp kafka start --secure`); each component gets its role\'s --kafka-config', false)
     .action(runDemo);
 }

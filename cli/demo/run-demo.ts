@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startKafka, stopKafka, freePort } from '../../common/kafka/local.js';
 import { createKafka } from '../../common/kafka/client.js';
-import { kafkaConnection } from '../../common/kafka/connection.js';
+import { connectionFromOptions, kafkaConnection } from '../../common/kafka/connection.js';
 import { topicNames } from '../../common/kafka/topics.js';
 import { createTopics } from '../../common/kafka/topics.js';
 import { createLogger } from '../../common/log.js';
@@ -13,6 +13,7 @@ import { spawnVsp, type VspProcess } from '../../common/vsp-process.js';
 import { readTracks } from '../../consumer/tracks-reader.js';
 import { sourceTools } from '../../producer/sources/index.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
+import type { Role } from '../../common/kafka/secure.js';
 
 export interface DemoOptions {
   source: string;
@@ -24,6 +25,8 @@ export interface DemoOptions {
   webPort: number;
   kafkaPort: number;
   data: string;
+  /** Kafka with TLS, SASL/SCRAM and ACLs; each component uses its role's client properties. */
+  secure: boolean;
 }
 
 const PREFIX = 'demo';
@@ -32,7 +35,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const say = (line: string) => process.stdout.write(`${line}\n`);
   // Before anything starts: every program the demo needs, all that is missing named in one line.
   const tools = sourceTools(o.source);
-  await requireTools(['java', 'mvn', ...tools]);
+  await requireTools(['java', 'mvn', ...(o.secure ? ['openssl' as const] : []), ...tools]);
   const ff = tools.includes('ffmpeg') ? await ffmpeg() : undefined;
   if (ff?.origin === 'npm') say(`no ffmpeg on PATH: using the one npm installed (${ff.command})`);
   // The components run the ffmpeg found here rather than look again.
@@ -76,24 +79,36 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
   let reading: Promise<unknown> | undefined;
   try {
-    say(`starting Kafka on 127.0.0.1:${o.kafkaPort} (data in ${dataDir}; jars from Maven Central the first time)…`);
-    const kafka = await startKafka({ port: o.kafkaPort, controllerPort: o.kafkaPort + 1, dataDir, log: say }).catch((err: Error) => {
+    const secureDir = path.resolve(o.data, 'secure');
+    const secure = o.secure ? ` with TLS, SASL/SCRAM and ACLs (certificates and role files in ${secureDir})` : '';
+    say(`starting Kafka on 127.0.0.1:${o.kafkaPort}${secure} (data in ${dataDir}; jars from Maven Central the first time)…`);
+    const kafka = await startKafka({
+      port: o.kafkaPort,
+      controllerPort: o.kafkaPort + 1,
+      dataDir,
+      log: say,
+      ...(o.secure && { secure: { dir: secureDir, prefix: PREFIX } }),
+    }).catch((err: Error) => {
       throw new Error(`demo: Kafka did not start: ${err.message}`);
     });
     if (abort.signal.aborted) return;
-    await createTopics(createKafka(kafkaConnection(kafka.bootstrap, 'vsp-demo')), PREFIX, 1);
-    const common = ['--brokers', kafka.bootstrap, '--prefix', PREFIX];
+    const roles = kafka.roleFiles;
+    /** How a component of `role` reaches Kafka: its role's client properties when secure. */
+    const connect = (role: Role, clientId: string) => (roles ? connectionFromOptions({ kafkaConfig: roles[role] }, clientId) : kafkaConnection(kafka.bootstrap, clientId));
+    const kafkaArgs = (role: Role) => [...(roles ? ['--kafka-config', roles[role]] : ['--brokers', kafka.bootstrap]), '--prefix', PREFIX];
+    await createTopics(createKafka(connect('admin', 'vsp-demo')), PREFIX, 1);
 
     say(`starting the ${o.impl} processor (the NanoDet model is converted once on first use)…`);
     const port = await freePort();
     const processor = start('processor', ['processor', '--impl', o.impl, '--port', String(port)]);
     if ((await step(processor.waitForStdout(/^127\.0\.0\.1:\d+$/, 300_000))) === undefined) return;
-    start('broker', ['broker', ...common, '--processor', `127.0.0.1:${port}`, '--window', '8', '--group', 'demo-broker', '--max-age', '5']);
+    // The group (and so its transactional ids) under the broker role's ACLs.
+    start('broker', ['broker', ...kafkaArgs('broker'), '--processor', `127.0.0.1:${port}`, '--window', '8', '--group', 'vsp-broker-demo', '--max-age', '5']);
     const reports = [`jsonl:${path.join(o.out, 'tracks.jsonl')}`, `mot:${path.join(o.out, '{camera}.mot.txt')}`];
-    const consumer = start('consumer', ['consumer', ...common, ...reports.flatMap((r) => ['--report', r]), '--display', `web:${o.webPort}`, '--from', 'earliest']);
+    const consumer = start('consumer', ['consumer', ...kafkaArgs('consumer'), ...reports.flatMap((r) => ['--report', r]), '--display', `web:${o.webPort}`, '--from', 'earliest']);
     const url = (await step(consumer.waitForStdout(/^http:\/\//)))?.trim();
     if (url === undefined) return;
-    const producerArgs = ['producer', ...common, '--camera', o.camera, '--source', o.source, '--state-dir', path.resolve(o.data, 'producer')];
+    const producerArgs = ['producer', ...kafkaArgs('producer'), '--camera', o.camera, '--source', o.source, '--state-dir', path.resolve(o.data, 'producer')];
     if (o.realtime && o.source.startsWith('file:')) producerArgs.push('--realtime');
     if (o.loop && (o.source.startsWith('file:') || o.source.startsWith('images:'))) producerArgs.push('--loop');
     const producer = start('producer', producerArgs);
@@ -103,7 +118,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
     const progress = new Progress(say);
     reading = readTracks({
-      kafka: createKafka(kafkaConnection(kafka.bootstrap, 'vsp-demo-progress')),
+      kafka: createKafka(connect('consumer', 'vsp-demo-progress')),
       topics: topicNames(PREFIX),
       from: 'earliest',
       onFrame: (f) => progress.add(f),

@@ -4,6 +4,14 @@
 import kafkajs from 'kafkajs';
 
 type ErrorClass = new (e: unknown, options?: object) => Error;
-type Names = 'KafkaJSConnectionError' | 'KafkaJSError' | 'KafkaJSNonRetriableError' | 'KafkaJSNumberOfRetriesExceeded' | 'KafkaJSProtocolError' | 'KafkaJSRequestTimeoutError';
+type Names =
+  | 'KafkaJSConnectionClosedError'
+  | 'KafkaJSConnectionError'
+  | 'KafkaJSError'
+  | 'KafkaJSNonRetriableError'
+  | 'KafkaJSNumberOfRetriesExceeded'
+  | 'KafkaJSProtocolError'
+  | 'KafkaJSRequestTimeoutError'
+  | 'KafkaJSSASLAuthenticationError';
 
 export const CLIENT_ERRORS = kafkajs as unknown as Record<Names, ErrorClass>;

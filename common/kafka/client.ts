@@ -1,11 +1,14 @@
 // The one module that knows the Kafka client library (kafkajs today; it is unmaintained, and
 // keeping it behind the interfaces of types.ts lets another client replace it here alone).
 import { AssignerProtocol, Kafka, logLevel, Partitioners, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
+import type { AclEntry, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ISocketFactoryArgs, ResourcePatternTypes } from 'kafkajs';
 import type { Logger } from '../log.js';
-import type { ConnectionOptions } from 'node:tls';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { KafkaConnection, KafkaSasl, KafkaTls } from './connection.js';
 import { oidcTokenProvider } from './oauth.js';
-import type { GroupConsumer, KafkaAdmin, KafkaClient, KafkaProducer } from './types.js';
+import type { AclBinding, AclOperation, AclResource, GroupConsumer, KafkaAdmin, KafkaClient, KafkaProducer } from './types.js';
+import { TLS_EXPECTED_CODE } from './errors.js';
 import './request-queue-fix.js';
 
 const RETRIED = /Connection error|ECONNREFUSED|Failed to connect|coordinator is (not available|loading)|not the correct coordinator|leader/i;
@@ -25,6 +28,7 @@ export function createKafka(connection: KafkaConnection, options: ClientOptions 
     brokers: connection.brokers,
     ...(connection.tls && { ssl: tlsOptions(connection.tls) }),
     ...(connection.sasl && { sasl: saslOptions(connection.sasl) }),
+    socketFactory,
     connectionTimeout: 3000,
     requestTimeout: 30000,
     retry,
@@ -70,6 +74,24 @@ export function createKafka(connection: KafkaConnection, options: ClientOptions 
   };
 }
 
+/**
+ * kafkajs's own socket factory, plus one check: a plaintext connection answered with a TLS
+ * record (a TLS listener's alert) fails at once with TLS_EXPECTED_CODE instead of as a bare
+ * "Closed connection". No Kafka response starts with these bytes (it would be over 350 MB).
+ */
+function socketFactory({ host, port, ssl, onConnect }: ISocketFactoryArgs): Socket {
+  const socket = ssl ? tlsConnect({ host, port, ...(!isIP(host) && { servername: host }), ...ssl }, onConnect) : netConnect({ host, port }, onConnect);
+  socket.setKeepAlive(true, 60_000);
+  if (!ssl) {
+    socket.once('data', (data: Buffer) => {
+      if ((data[0] === 0x15 || data[0] === 0x16) && data[1] === 0x03) {
+        socket.destroy(Object.assign(new Error('the broker answered in TLS'), { code: TLS_EXPECTED_CODE }));
+      }
+    });
+  }
+  return socket;
+}
+
 function tlsOptions(t: KafkaTls): ConnectionOptions {
   return {
     ...(t.ca && { ca: [t.ca] }),
@@ -86,6 +108,9 @@ function saslOptions(s: KafkaSasl): SASLOptions {
   }
   return s;
 }
+
+/** ConfigResourceTypes.TOPIC (kafkajs's enum is not an ESM named export). */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 function adminOf(kafka: Kafka): KafkaAdmin {
   const admin = kafka.admin();
@@ -110,6 +135,37 @@ function adminOf(kafka: Kafka): KafkaAdmin {
         })),
       })),
     describeCluster: () => admin.describeCluster(),
+    fetchTopicMetadata: async (topics) =>
+      (await admin.fetchTopicMetadata({ topics })).topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr })),
+      })),
+    describeTopicConfigs: async (topics) => {
+      if (topics.length === 0) return new Map();
+      const { resources } = await admin.describeConfigs({ resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name })), includeSynonyms: false });
+      return new Map(resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
+    },
+    createAcls: async (acls) => {
+      if (acls.length > 0) await admin.createAcls({ acl: acls.map(aclEntry) });
+    },
+  };
+}
+
+// The values of kafkajs's ACL enums (not ESM named exports either), as the Kafka protocol numbers them.
+const RESOURCE: Record<AclResource, AclResourceTypes> = { topic: 2, group: 3, cluster: 4, 'transactional-id': 5 };
+const OPERATION: Record<AclOperation, AclOperationTypes> = {
+  all: 2, read: 3, write: 4, create: 5, delete: 6, alter: 7, describe: 8, 'cluster-action': 9, 'describe-configs': 10, 'alter-configs': 11, 'idempotent-write': 12,
+};
+
+function aclEntry(b: AclBinding): AclEntry {
+  return {
+    principal: b.principal,
+    host: b.host ?? '*',
+    resourceType: RESOURCE[b.resource],
+    resourceName: b.name,
+    resourcePatternType: (b.pattern === 'prefixed' ? 4 : 3) as ResourcePatternTypes,
+    operation: OPERATION[b.operation],
+    permissionType: (b.permission === 'deny' ? 2 : 3) as AclPermissionTypes,
   };
 }
 

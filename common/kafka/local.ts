@@ -7,7 +7,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { ensureKafkaJars, KAFKA_VERSION } from './jars.js';
 import { createKafka } from './client.js';
-import { kafkaConnection } from './connection.js';
+import { kafkaConnection, type KafkaConnection } from './connection.js';
+import { createRoleAcls, prepareSecureKafka, writePrivate, type Role } from './secure.js';
 
 export interface LocalKafkaOptions {
   port: number;
@@ -16,33 +17,61 @@ export interface LocalKafkaOptions {
   dataDir: string;
   version?: string;
   log?: (line: string) => void;
+  /** Cluster membership (common/kafka/cluster.ts); a single node (id 1, its own voter) without it. */
+  cluster?: ClusterMembership;
+  /**
+   * A SASL_SSL client listener with SCRAM users and ACLs (secure.ts): certificates and one client
+   * properties file per role in `dir`; ACLs for the topics under `prefix`.
+   */
+  secure?: { dir: string; prefix: string };
+}
+
+/** One node of a multi-node KRaft cluster: its id, all voters, the shared cluster id, its heap. */
+export interface ClusterMembership {
+  nodeId: number;
+  /** controller.quorum.voters, e.g. `1@127.0.0.1:9093,2@127.0.0.1:9095,3@127.0.0.1:9097`. */
+  voters: string;
+  clusterId: string;
+  /** Replicas of the internal topics (offsets, transaction state); min ISR is one less (≥ 1). */
+  internalReplicas: number;
+  heapMb: number;
 }
 
 export interface RunningKafka {
   pid: number;
   bootstrap: string;
   dataDir: string;
+  /** Secure mode: the client properties file of each role. */
+  roleFiles?: Record<Role, string>;
 }
 
 const PID_FILE = 'kafka.pid';
+/** Secure mode: what identifies the SCRAM users the data directory was formatted with. */
+const SCRAM_FILE = 'scram-users.sha256';
 const READY_TIMEOUT_MS = 90_000;
 
-function serverProperties(o: LocalKafkaOptions, logDirs: string): string {
-  return `process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${o.controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}
+function plainListeners(o: LocalKafkaOptions): string {
+  return `listeners=PLAINTEXT://127.0.0.1:${o.port},CONTROLLER://127.0.0.1:${o.controllerPort}
 advertised.listeners=PLAINTEXT://127.0.0.1:${o.port}
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=${logDirs}
+`;
+}
+
+function serverProperties(o: LocalKafkaOptions, listeners: string, logDirs: string): string {
+  const c = o.cluster;
+  const rf = c?.internalReplicas ?? 1;
+  return `process.roles=broker,controller
+node.id=${c?.nodeId ?? 1}
+controller.quorum.voters=${c?.voters ?? `1@127.0.0.1:${o.controllerPort}`}
+${listeners}log.dirs=${logDirs}
 num.partitions=1
 auto.create.topics.enable=false
-offsets.topic.replication.factor=1
+offsets.topic.replication.factor=${rf}
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=${rf}
+transaction.state.log.min.isr=${Math.max(1, rf - 1)}
 transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
 message.max.bytes=16777216
@@ -70,18 +99,28 @@ export async function startKafka(o: LocalKafkaOptions): Promise<RunningKafka> {
     if (!(await portFree(port))) throw new Error(`port ${port} on 127.0.0.1 is already in use`);
   }
   const libs = await ensureKafkaJars(o.version ?? KAFKA_VERSION, o.log);
+  const secure = o.secure && (await prepareSecureKafka(o.secure.dir, o.port, o.controllerPort));
   const logDirs = path.join(dataDir, 'kraft');
   await mkdir(logDirs, { recursive: true });
   const props = path.join(dataDir, 'server.properties');
-  await writeFile(props, serverProperties(o, logDirs));
+  // Secure mode: the file holds the admin and controller passwords.
+  await writePrivate(props, serverProperties(o, secure ? secure.serverProperties : plainListeners(o), logDirs));
   await writeFile(path.join(dataDir, 'log4j.properties'), LOG4J);
   const classpath = `${libs}/*`;
-  const jvm = ['-Xms256m', '-Xmx768m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
+  const heapMb = o.cluster?.heapMb ?? 768;
+  const jvm = ['-Xms256m', `-Xmx${heapMb}m`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
     `-Dlog4j.configuration=file:${path.join(dataDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${dataDir}`, '-cp', classpath];
 
   // A data dir formatted before keeps its cluster id: format refuses any other, even with --ignore-formatted.
-  const id = (await formattedClusterId(logDirs)) ?? clusterId();
-  await runJava([...jvm, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted'], dataDir);
+  const formatted = await formattedClusterId(logDirs);
+  const scramFile = path.join(dataDir, SCRAM_FILE);
+  if (secure && formatted !== undefined && (await readFile(scramFile, 'utf8').catch(() => '')).trim() !== secure.fingerprint) {
+    // Its SCRAM users were made at format time, with other passwords (or none): nobody could log in.
+    throw new Error(`${dataDir} was formatted without the SCRAM users of ${secure.dir}; remove it or choose another --data`);
+  }
+  const id = formatted ?? o.cluster?.clusterId ?? clusterId();
+  await runJava([...jvm, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted', ...(secure?.formatArgs ?? [])], dataDir);
+  if (secure && formatted === undefined) await writeFile(scramFile, `${secure.fingerprint}\n`);
 
   const logPath = path.join(dataDir, 'kafka.log');
   const logFile = await open(logPath, 'a');
@@ -100,7 +139,14 @@ export async function startKafka(o: LocalKafkaOptions): Promise<RunningKafka> {
       await rm(path.join(dataDir, PID_FILE), { force: true });
       throw new Error(`Kafka exited with code ${exited} during start; see ${logPath}: ${await tail(logPath)}`);
     }
-    if (await ready(bootstrap)) return { pid, bootstrap, dataDir };
+    if (await ready(secure ? secure.admin : kafkaConnection(bootstrap, 'vsp-kafka-probe'))) {
+      if (!secure) return { pid, bootstrap, dataDir };
+      await createRoleAcls(createKafka(secure.admin), o.secure!.prefix).catch(async (err: Error) => {
+        await stopPid(pid);
+        throw new Error(`could not create the ACLs: ${err.message}`);
+      });
+      return { pid, bootstrap, dataDir, roleFiles: secure.files };
+    }
     if (Date.now() > deadline) {
       await stopPid(pid);
       throw new Error(`Kafka did not become ready within ${READY_TIMEOUT_MS / 1000} s; see ${logPath}`);
@@ -132,11 +178,11 @@ async function stopPid(pid: number, graceMs = 20_000): Promise<boolean> {
   return true;
 }
 
-async function ready(bootstrap: string): Promise<boolean> {
-  const [host, port] = bootstrap.split(':');
+async function ready(connection: KafkaConnection): Promise<boolean> {
+  const [host, port] = connection.brokers[0]!.split(':');
   if (!(await canConnect(host!, Number(port)))) return false;
   // The port opens only after the broker is unfenced; a metadata round trip confirms it serves.
-  const admin = createKafka(kafkaConnection(bootstrap, 'vsp-kafka-probe'), { retries: 0 }).admin();
+  const admin = createKafka(connection, { retries: 0 }).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
@@ -221,7 +267,7 @@ async function formattedClusterId(logDirs: string): Promise<string | undefined> 
   }
 }
 
-function clusterId(): string {
+export function clusterId(): string {
   // KRaft cluster ids are 16 random bytes in URL-safe base64 without padding (22 characters).
   // One starting with '-' would be read as an option by kafka-storage, so draw again.
   for (;;) {

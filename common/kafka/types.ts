@@ -159,6 +159,25 @@ export interface TopicSpec {
   configEntries?: { name: string; value: string }[];
 }
 
+/** The kinds of resource an ACL can name (the cluster is named `kafka-cluster`). */
+export type AclResource = 'topic' | 'group' | 'cluster' | 'transactional-id';
+export type AclOperation = 'all' | 'read' | 'write' | 'create' | 'delete' | 'alter' | 'describe' | 'cluster-action' | 'describe-configs' | 'alter-configs' | 'idempotent-write';
+
+/** One access-control entry: `principal` may do `operation` on the resource(s) named. */
+export interface AclBinding {
+  /** `User:<name>`, as the broker's authenticator names it (SASL: the user name). */
+  principal: string;
+  resource: AclResource;
+  /** The resource's name or, with pattern `prefixed`, the start of the names it covers. */
+  name: string;
+  pattern: 'literal' | 'prefixed';
+  operation: AclOperation;
+  /** Default: allow. */
+  permission?: 'allow' | 'deny';
+  /** Default: any host (`*`). */
+  host?: string;
+}
+
 export interface KafkaAdmin {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -172,6 +191,24 @@ export interface KafkaAdmin {
   listGroups(): Promise<string[]>;
   describeGroups(groupIds: string[]): Promise<GroupDescription[]>;
   describeCluster(): Promise<{ brokers: { nodeId: number; host: string; port: number }[]; controller: number | null; clusterId: string }>;
+  /** Leader, replicas and in-sync replicas of every partition of the topics. */
+  fetchTopicMetadata(topics: string[]): Promise<TopicMetadata[]>;
+  /** Effective configuration of each topic (topic overrides and broker defaults), by name. */
+  describeTopicConfigs(topics: string[]): Promise<Map<string, Record<string, string>>>;
+  /** Creates the bindings (one that exists already is left as it is); needs Alter on the cluster. */
+  createAcls(acls: AclBinding[]): Promise<void>;
+}
+
+export interface PartitionMetadata {
+  partitionId: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export interface TopicMetadata {
+  name: string;
+  partitions: PartitionMetadata[];
 }
 
 export interface KafkaClient {

@@ -1,6 +1,8 @@
 // webhook target: POSTs each event as JSON. Network errors, timeouts, 5xx, 408 and 429 are
-// retried with exponential backoff (bounded); other answers are final. With a secret, the header
-// `X-Signature: sha256=<hex HMAC-SHA256 of the exact body>` lets the receiver check the sender.
+// retried with exponential backoff (bounded); other answers are final, redirects included (never
+// followed). With a secret, each attempt carries `X-Signature-Timestamp: <unix seconds>` and
+// `X-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<exact body>">`: the receiver checks the
+// sender, and refuses a replayed request by its old timestamp.
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -24,8 +26,9 @@ export const webhookConfigSchema = z.strictObject({
 });
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;
 
-export function signature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+/** The X-Signature value for a body sent at `timestamp` (unix seconds, as in X-Signature-Timestamp). */
+export function signature(secret: string, body: string, timestamp: number): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 class FinalAnswer extends Error {}
@@ -38,14 +41,21 @@ export function webhookTarget(name: string, c: WebhookConfig, ctx: HookContext):
     async send(event, signal) {
       const body = JSON.stringify(event);
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'vsp-consumer', 'x-vsp-event-id': event.id, ...c.headers };
-      if (secret) headers['x-signature'] = signature(secret, body);
       for (let attempt = 1; ; attempt++) {
         let problem: string;
+        if (secret) {
+          // Signed per attempt: a retry after a long backoff is not refused as a replay.
+          const timestamp = Math.floor(Date.now() / 1000);
+          headers['x-signature-timestamp'] = String(timestamp);
+          headers['x-signature'] = signature(secret, body, timestamp);
+        }
         try {
-          const res = await fetch(c.url, { method: 'POST', headers, body, signal: AbortSignal.any([signal, AbortSignal.timeout(c.timeoutS * 1000)]) });
+          // A redirect is not followed: the signed event would go where the receiver points.
+          const res = await fetch(c.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([signal, AbortSignal.timeout(c.timeoutS * 1000)]) });
           await res.arrayBuffer().catch(() => undefined); // frees the connection for reuse
           if (res.ok) return;
           problem = `HTTP ${res.status}`;
+          if (res.status >= 300 && res.status < 400) throw new FinalAnswer(`${c.url}: ${problem} (redirects are not followed)`);
           if (res.status < 500 && res.status !== 408 && res.status !== 429) throw new FinalAnswer(`${c.url}: ${problem}`);
         } catch (err) {
           if (err instanceof FinalAnswer) throw err;

@@ -50,13 +50,7 @@ function lookup(name: string): protobuf.Type {
   return types.lookupType(`inference.${name}`);
 }
 
-/** `code name: details`, e.g. "UNAVAILABLE: No connection established". */
-export function describeGrpcError(err: unknown): string {
-  const e = err as Partial<grpc.ServiceError>;
-  // grpc-js ends connection errors with an empty "Resolution note: ".
-  if (typeof e.code === 'number') return `${grpc.status[e.code] ?? e.code}: ${(e.details || e.message || '').replace(/\.? Resolution note: ?$/, '')}`;
-  return (err as Error).message ?? String(err);
-}
+export { describeGrpcError } from '../../common/grpc.js';
 
 export function isGrpcStatus(err: unknown, code: grpc.status): boolean {
   return (err as Partial<grpc.ServiceError>).code === code;

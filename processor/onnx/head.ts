@@ -71,9 +71,10 @@ export class DetectionHead {
   }
 
   /** Detections of batch item `index`, in source pixels, after class-wise NMS. */
-  detections(outputs: readonly FloatTensor[], index: number, placement: Placement): Detection[] {
+  detections(outputs: readonly FloatTensor[], index: number, placement: Placement, minScore?: number): Detection[] {
     const found: Detection[] = [];
-    for (const c of nms(this.decoder.decode(outputs, index, this.filter), this.iou)) {
+    const filter = minScore === undefined ? this.filter : { ...this.filter, score: minScore };
+    for (const c of nms(this.decoder.decode(outputs, index, filter), this.iou)) {
       const box = toSource(c, placement);
       if (box) found.push({ x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2, score: box.score, classId: box.classId, label: this.labels[box.classId]! });
     }

@@ -23,7 +23,7 @@ export interface BatchingOptions {
 export interface StagedModel {
   prepare(frame: Frame__Output): Promise<PreparedFrame>;
   infer(frames: readonly PreparedFrame[]): Promise<FloatTensor[]>;
-  detections(outputs: readonly FloatTensor[], index: number, placement: Placement): Detection[];
+  detections(outputs: readonly FloatTensor[], index: number, placement: Placement, minScore?: number): Detection[];
   release(): Promise<void>;
 }
 
@@ -32,12 +32,13 @@ export interface StagedModel {
  * info.maxBatch frames, at most `inflight` of them at once.
  */
 export function batchingDetector(model: StagedModel, info: DetectorInfo, maxDelayMs: number, inflight = 1): Detector {
-  let batcher: Batcher<PreparedFrame, Detection[]>;
+  // Frames of calls asking for different score thresholds share inferences; each is decoded at its own.
+  let batcher: Batcher<{ frame: PreparedFrame; minScore?: number }, Detection[]>;
   try {
     batcher = new Batcher(
-      async (frames) => {
-        const outputs = await model.infer(frames);
-        return frames.map((f, i) => model.detections(outputs, i, f.placement));
+      async (items) => {
+        const outputs = await model.infer(items.map((item) => item.frame));
+        return items.map((item, i) => model.detections(outputs, i, item.frame.placement, item.minScore));
       },
       info.maxBatch,
       maxDelayMs,
@@ -50,12 +51,12 @@ export function batchingDetector(model: StagedModel, info: DetectorInfo, maxDela
 
   return {
     info,
-    async detect(frames) {
+    async detect(frames, options) {
       const prepared = await Promise.all(
         frames.map((f) => model.prepare(f).then((p): PreparedFrame | { error: string } => p, (err: Error) => ({ error: `cannot decode image: ${err.message}` }))),
       );
       const good = prepared.filter((p): p is PreparedFrame => !('error' in p));
-      const found = await batcher.submit(good);
+      const found = await batcher.submit(good.map((frame) => ({ frame, minScore: options?.minScore })));
       let next = 0;
       return prepared.map((p): FrameDetections => ('error' in p ? p : { detections: found[next++]! }));
     },

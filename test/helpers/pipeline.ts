@@ -5,6 +5,7 @@ import { topicNames } from '../../common/kafka/topics.js';
 import { vsp, type VspProcess } from './processes.js';
 import { createKafka } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
+import type { KafkaClient } from '../../common/kafka/types.js';
 
 /** Starts `vsp processor` with the given args on a free (or given) port; returns it and its address. */
 export async function startProcessor(args: string[], port?: number): Promise<{ proc: VspProcess; address: string; port: number }> {
@@ -77,4 +78,29 @@ export async function waitForStderr(proc: VspProcess, re: RegExp, timeoutMs = 60
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}: ${proc.stderr().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Every record of a topic (committed ones), once `count` have arrived. */
+export async function readTopic(client: KafkaClient, topic: string, count: number, timeoutMs = 180_000): Promise<{ key: string; value: Buffer }[]> {
+  const consumer = client.consumer({ groupId: `read-${topic}-${Date.now()}`, maxWaitTimeInMs: 100 });
+  const out: { key: string; value: Buffer }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${topic}: ${out.length} of ${count} records after ${timeoutMs} ms`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          out.push({ key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0) });
+          if (out.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
 }

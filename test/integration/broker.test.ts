@@ -13,6 +13,9 @@ import { createKafka } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
 import { topicNames } from '../../common/kafka/topics.js';
 import { snapshotKey } from '../../broker/state-store.js';
+import { createTracker, defaultParams } from '../../broker/tracker/registry.js';
+import { detectionsPerFrame, formatSortRow } from '../../broker/tracker/mot-track.js';
+import { readMotFile } from '../../common/mot/read-file.js';
 import { snapshotRecords } from '../../broker/snapshot-codec.js';
 
 const DETS = path.join(REPO, 'test/fixtures/mot15/det');
@@ -144,6 +147,22 @@ describe('broker (real Kafka, real gRPC processors)', function () {
     for (const camera of CAMERAS) {
       assert.deepEqual(seqsOf(frames, camera), range(SEQUENCES[camera]!), `${camera}: committed tracks hold every frame exactly once, in order`);
       assert.equal(mot(camera), expected.get(camera), `${camera}: same track ids and boxes as without crashes`);
+    }
+  });
+
+  it('--tracker bytetrack, exactly-once, SIGKILLed three times: output identical to ByteTrack offline', async () => {
+    const { prefix, common } = await publishSequences();
+    const { list } = await replayProcessors(2, '0-30');
+    await runWithCrashes(common, prefix, ['--processor', list, '--window', '32', '--batch', '2', '--group', 'bt', '--exactly-once', '--commit-every', '20', '--tracker', 'bytetrack']);
+    const { frames, mot } = await readResults(common, 'bt');
+    for (const camera of CAMERAS) {
+      assert.deepEqual(seqsOf(frames, camera), range(SEQUENCES[camera]!), `${camera}: every frame exactly once, in order`);
+      // Offline, with the scores as the processors deliver them (float32 on the wire).
+      const tracker = createTracker({ kind: 'bytetrack', params: defaultParams('bytetrack') });
+      const rows = detectionsPerFrame(readMotFile(path.join(DETS, `${camera}.txt`), 'det')).flatMap((dets, i) =>
+        tracker.update(dets.map((d) => ({ ...d, score: Math.fround(d.score) }))).tracks.map((t) => formatSortRow(i + 1, t)),
+      );
+      assert.equal(mot(camera), rows.length ? `${rows.join('\n')}\n` : '', `${camera}: same ByteTrack ids and boxes as offline`);
     }
   });
 

@@ -66,6 +66,24 @@ describe('camera-scripts', function () {
     }
   });
 
+  it('runs the producer sandboxed: systemd-analyze security rates the unit OK (exposure below 2.5)', async () => {
+    const unit = await readFile(join(DIR, 'vsp-producer.service'), 'utf8');
+    for (const line of ['ProtectSystem=strict', 'StateDirectory=vsp', 'ProtectKernelTunables=yes', 'ProtectKernelModules=yes', 'CapabilityBoundingSet=', 'UMask=0077', 'SystemCallFilter=@system-service']) {
+      assert.match(unit, new RegExp(`^${line}$`, 'm'), line);
+    }
+    assert.match(unit, /^RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6/m);
+    const dir = await mkdtemp(join(tmpdir(), 'vsp-unit-'));
+    try {
+      const file = join(dir, 'vsp-producer.service');
+      await writeFile(file, unit);
+      const { stdout } = await run('systemd-analyze', ['security', '--offline=yes', '--no-pager', file]);
+      const score = Number(/Overall exposure level for vsp-producer\.service: ([\d.]+)/.exec(stdout)?.[1]);
+      assert.ok(score < 2.5, `exposure ${score}:\n${stdout}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('check-camera.sh records from the camera and prints its resolution and frame rate (rpicam-vid stand-in)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vsp-check-'));
     try {

@@ -10,6 +10,11 @@ import type { RuleEvent } from '../../consumer/rules/engine.js';
 import { mqttTarget, type MqttConfig } from '../../consumer/hooks/mqtt.js';
 import { startRuleHooks } from '../../consumer/hooks/rule-hooks.js';
 import { startHttpReceiver, startMosquitto, type Mosquitto } from '../helpers/hooks-receivers.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createTestCa, type CertFiles, type TestCa } from '../helpers/certs.js';
 
 const log = pino({ level: 'silent' });
 const ctx = { connection: kafkaConnection('127.0.0.1:9', 'test'), prefix: '', log };
@@ -141,5 +146,57 @@ describe('mqtt hook (real Mosquitto)', () => {
       await sub.client.endAsync();
       await http.stop();
     }
+  });
+});
+
+describe('mqtt hook over TLS with a client certificate (real Mosquitto, require_certificate)', () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'vsp-mqtt-tls-'));
+  let broker: Mosquitto;
+  let ca: TestCa;
+  let client: CertFiles;
+  const passwordFile = path.join(work, 'mqtt-password');
+  const event: RuleEvent = { id: 'a:cam-1:3:19', rule: 'a', type: 'zone-enter', camera: 'cam-1', seq: 19, time: '2023-11-14T22:13:21.900Z', zone: 'door' };
+
+  before(async () => {
+    ca = createTestCa(work);
+    const server = ca.issue('mosquitto', 'server');
+    client = ca.issue('vsp-consumer', 'client');
+    writeFileSync(passwordFile, 'pa55word\n', { mode: 0o600 });
+    broker = await startMosquitto({ ca: ca.cert, cert: server.cert, key: server.key, users: { vsp: 'pa55word' } });
+  });
+  after(async () => {
+    await broker?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const tlsConfig = (extra: object) =>
+    parseRulesConfig({ targets: { m: { type: 'mqtt', url: broker.tlsUrl, prefix: 'tls', ...extra } }, rules: [{ name: 'r', on: 'new' }] }).targets.m as MqttConfig;
+
+  it('publishes over mqtts:// with ca, cert, key and a passwordFile', async () => {
+    const sub = await mqtt.connectAsync(broker.tlsUrl!, { reconnectPeriod: 0, ca: readFileSync(ca.cert), cert: readFileSync(client.cert), key: readFileSync(client.key), username: 'vsp', password: 'pa55word' });
+    const got = new Promise<string>((resolve) => sub.on('message', (_t, payload) => resolve(payload.toString())));
+    await sub.subscribeAsync('tls/events', { qos: 1 });
+    const target = mqttTarget('m', tlsConfig({ ca: ca.cert, cert: client.cert, key: client.key, username: 'vsp', passwordFile }), ctx);
+    await target.send(event, AbortSignal.timeout(10_000));
+    assert.equal(await got, JSON.stringify(event));
+    await target.close();
+    await sub.endAsync();
+  });
+
+  it('cannot deliver without a client certificate, and says so once', async () => {
+    let logged = '';
+    const log = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => ((logged += String(chunk)), done()) }));
+    const target = mqttTarget('m', tlsConfig({ ca: ca.cert, username: 'vsp', passwordFile }), { ...ctx, log });
+    await assert.rejects(target.send(event, AbortSignal.timeout(1500)));
+    await target.close();
+    assert.match(logged, /mqtt: cannot reach the broker; retrying/);
+  });
+
+  it('checks the settings: cert without key, two passwords, an unset passwordEnv, an unreadable ca', () => {
+    assert.throws(() => mqttTarget('m', tlsConfig({ cert: client.cert }), ctx), { message: 'targets.m: cert and key go together' });
+    assert.throws(() => mqttTarget('m', tlsConfig({ password: 'x', passwordFile }), ctx), { message: 'targets.m: give one of password, passwordFile' });
+    delete process.env.VSP_TEST_MQTT_PASSWORD;
+    assert.throws(() => mqttTarget('m', tlsConfig({ passwordEnv: 'VSP_TEST_MQTT_PASSWORD' }), ctx), { message: 'targets.m.passwordEnv: environment variable VSP_TEST_MQTT_PASSWORD is not set' });
+    assert.throws(() => mqttTarget('m', tlsConfig({ ca: path.join(work, 'nope.pem') }), ctx), /^UsageError: targets\.m\.ca: cannot read .*nope\.pem: ENOENT$/);
   });
 });

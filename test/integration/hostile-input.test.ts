@@ -12,11 +12,11 @@ import { HealthImplementation } from 'grpc-health-check';
 import sharp from 'sharp';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { stopAll, vspRun } from '../helpers/processes.js';
-import { startBroker, waitForGroupDone, waitForStderr } from '../helpers/pipeline.js';
+import { readTopic, startBroker, waitForGroupDone, waitForStderr } from '../helpers/pipeline.js';
 import { createKafka } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
 import { topicNames, type Topics } from '../../common/kafka/topics.js';
-import type { KafkaClient, KafkaRecord } from '../../common/kafka/types.js';
+import type { KafkaRecord } from '../../common/kafka/types.js';
 import { bindServer, createServer } from '../../common/grpc.js';
 import { DeadLetterCodec, FrameCodec, TrackedFrameCodec, loadProcessorPackage } from '../../common/proto.js';
 import type { Frame } from '../../common/gen/vsp/v1/Frame.js';
@@ -83,31 +83,6 @@ async function startHostileProcessor(): Promise<{ address: string; close: () => 
   });
   const port = await bindServer(server, '127.0.0.1', 0);
   return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() };
-}
-
-/** Every record of a topic (committed ones), once `count` have arrived. */
-async function readTopic(client: KafkaClient, topic: string, count: number, timeoutMs = 180_000): Promise<{ key: string; value: Buffer }[]> {
-  const consumer = client.consumer({ groupId: `read-${topic}-${Date.now()}`, maxWaitTimeInMs: 100 });
-  const out: { key: string; value: Buffer }[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${topic}: ${out.length} of ${count} records after ${timeoutMs} ms`)), timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          out.push({ key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0) });
-          if (out.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
 }
 
 function rssMb(pid: number): number {

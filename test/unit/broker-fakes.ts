@@ -21,6 +21,18 @@ export function frameRecord(offset: number, cameraId: string, seq: number): Cons
   return { offset: String(offset), key: Buffer.from(cameraId), value, timestamp: '0' };
 }
 
+/** A Kafka record of an edge frame: detections attached by the producer, no image. */
+export function edgeFrameRecord(offset: number, cameraId: string, seq: number, detections: Detection__Output[]): ConsumedRecord {
+  const value = Buffer.from(FrameCodec.encode({ cameraId, seq, width: 640, height: 480, encoding: 'JPEG', edge: { detections, detector: 'fake', processMs: 2 } }));
+  return { offset: String(offset), key: Buffer.from(cameraId), value, timestamp: '0' };
+}
+
+/** A Kafka record of a frame whose image is in a frame store (a reference, no bytes). */
+export function referencedFrameRecord(offset: number, cameraId: string, seq: number): ConsumedRecord {
+  const value = Buffer.from(FrameCodec.encode({ cameraId, seq, width: 1920, height: 1080, encoding: 'JPEG', imageRef: { key: `vsp:frame:${cameraId}:run:${seq}`, length: 300_000, sha256: Buffer.alloc(32, 7) } }));
+  return { offset: String(offset), key: Buffer.from(cameraId), value, timestamp: '0' };
+}
+
 export function rawRecord(offset: number, value: Buffer | null): ConsumedRecord {
   return { offset: String(offset), key: Buffer.from('raw'), value, timestamp: '0' };
 }

@@ -8,7 +8,7 @@ import { defaultParams, type TrackerSpec } from '../../broker/tracker/registry.j
 import { detectionsPerFrame, trackMot } from '../../broker/tracker/mot-track.js';
 import { parseMot } from '../../common/mot/format.js';
 import type { Detection__Output } from '../../common/gen/vsp/v1/Detection.js';
-import { ManualProcessor, MemorySink, TOPICS, frameRecord, quietLog, rawRecord, settle } from './broker-fakes.js';
+import { ManualProcessor, MemorySink, TOPICS, edgeFrameRecord, frameRecord, quietLog, rawRecord, referencedFrameRecord, settle } from './broker-fakes.js';
 import { readFixture, rng } from './tracker-helpers.js';
 
 const SORT: TrackerSpec = { kind: 'sort', params: defaultParams('sort') };
@@ -157,5 +157,79 @@ describe('PartitionPipeline', () => {
       [3, 'OK', ''],
     ]);
     assert.equal(frames[0]!.detections.length, boxes.length);
+  });
+});
+
+// Edge frames (issue #17): detections attached by the producer, tracked without a processor call.
+describe('PartitionPipeline: edge frames and referenced frames', () => {
+  it('mixed topic: edge frames skip the processor, every frame is released in offset order, tracks equal the offline tracker', async () => {
+    for (const [seed, window, batch] of [[5, 8, 3], [6, 1, 1], [7, 32, 4]] as const) {
+      const processor = new ManualProcessor(detect);
+      const { p, sink } = pipeline({ window, batch, processor });
+      const random = rng(seed);
+      const isEdge = (offset: number) => offset % 3 !== 0;
+      let offset = 0;
+      let sent = 0;
+      while (offset < campus.length) {
+        while (!p.full && offset < campus.length) {
+          p.admit(isEdge(offset) ? edgeFrameRecord(offset, 'cam', offset + 1, detect('cam', offset + 1)) : frameRecord(offset, 'cam', offset + 1));
+          offset++;
+        }
+        p.dispatch();
+        sent += processor.calls.reduce((n, c) => n + c.frames.length, 0);
+        processor.answerAll((n) => Math.floor(random() * n));
+        await settle();
+      }
+      assert.equal(sent, campus.filter((_, i) => !isEdge(i)).length, `seed ${seed}: only central frames reach the processor`);
+      assert.deepEqual(sink.offsets, campus.map((_, i) => String(i)));
+      const frames = sink.tracked();
+      assert.ok(frames.every((f) => f.status === 'OK'));
+      assert.deepEqual(frames.map((f) => f.processor), campus.map((_, i) => (isEdge(i) ? 'edge:fake' : 'manual')));
+      assert.deepEqual(pipelineRows(sink), offlineRows());
+    }
+  });
+
+  it('an edge frame behind an unanswered central frame waits for it (order), then both are released', async () => {
+    const processor = new ManualProcessor(detect);
+    const { p, sink } = pipeline({ window: 8, batch: 1, processor });
+    p.admit(frameRecord(0, 'cam', 1));
+    p.dispatch();
+    p.admit(edgeFrameRecord(1, 'cam', 2, detect('cam', 2)));
+    p.admit(edgeFrameRecord(2, 'cam', 3, detect('cam', 3)));
+    await settle();
+    assert.deepEqual(sink.offsets, []);
+    assert.equal(p.size, 3);
+    processor.answerAll();
+    await settle();
+    assert.deepEqual(sink.offsets, ['0', '1', '2']);
+    assert.equal(p.size, 0);
+  });
+
+  it('edge-only frames give the same tracks and tracker snapshot as the central pipeline with the same detections', async () => {
+    const centralProcessor = new ManualProcessor(detect);
+    const central = pipeline({ window: 16, batch: 4, processor: centralProcessor });
+    const edge = pipeline({ window: 16, batch: 4, processor: new ManualProcessor(() => assert.fail('no processor call for edge frames')) });
+    for (let offset = 0; offset < campus.length; offset++) {
+      central.p.admit(frameRecord(offset, 'cam', offset + 1));
+      central.p.dispatch();
+      centralProcessor.answerAll();
+      edge.p.admit(edgeFrameRecord(offset, 'cam', offset + 1, detect('cam', offset + 1)));
+      await settle();
+    }
+    assert.deepEqual(edge.sink.offsets, central.sink.offsets);
+    assert.deepEqual(pipelineRows(edge.sink), pipelineRows(central.sink));
+    assert.deepEqual(edge.tracking.snapshot(), central.tracking.snapshot());
+  });
+
+  it('a referenced frame (image in a frame store) goes to the processor as it came: the broker never fetches pixels', async () => {
+    const processor = new ManualProcessor(detect);
+    const { p, sink } = pipeline({ window: 4, batch: 2, processor });
+    p.admit(referencedFrameRecord(0, 'cam', 1));
+    p.admit(frameRecord(1, 'cam', 2));
+    p.dispatch();
+    assert.deepEqual(processor.calls.map((c) => c.frames.map((f) => f.seq)), [[1, 2]]);
+    processor.answerAll();
+    await settle();
+    assert.deepEqual(sink.tracked().map((f) => [f.seq, f.status, f.width]), [[1, 'OK', 1920], [2, 'OK', 640]]);
   });
 });

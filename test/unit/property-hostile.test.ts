@@ -54,6 +54,35 @@ describe('property: hostile input', () => {
     );
   });
 
+  it('frames with an image_ref or edge detections: accepted only with exactly one image source, within the limits', () => {
+    const refArb = fc.option(
+      fc.record({
+        key: fc.oneof(fc.constant(''), fc.string({ maxLength: 600 }), fc.constant('vsp:frame:cam:run:1')),
+        length: fc.oneof(hostileNumber, fc.nat(64 * 1024 * 1024)),
+        sha256: fc.oneof(fc.constant(Buffer.alloc(0)), fc.constant(Buffer.alloc(32, 1)), fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b))),
+      }),
+      { nil: undefined },
+    );
+    const edgeArb = fc.option(fc.record({ detections: fc.constant([]), detector: fc.string({ maxLength: 8 }), processMs: fc.double() }), { nil: undefined });
+    fc.assert(
+      fc.property(frameArb, refArb, edgeArb, fc.boolean(), (f, imageRef, edge, noImage) => {
+        const frame = { ...f, image: noImage ? Buffer.alloc(0) : f.image, captureTime: null, sourceTime: null, imageRef, edge } as Frame__Output;
+        const problem = frameProblem(frame, Buffer.from(frame.cameraId));
+        if (problem !== undefined) return;
+        assert.ok(frame.width * frame.height <= DEFAULT_FRAME_LIMITS.maxPixels);
+        if (imageRef) {
+          assert.equal(frame.image.length, 0, 'never both inline bytes and a reference');
+          assert.ok(imageRef.key.length >= 1 && imageRef.key.length <= 512);
+          assert.ok(Number.isSafeInteger(imageRef.length) && imageRef.length >= 1 && imageRef.length <= DEFAULT_FRAME_LIMITS.maxImageBytes);
+          assert.ok(imageRef.sha256.length === 0 || imageRef.sha256.length === 32);
+        } else if (frame.image.length === 0) {
+          assert.ok(edge, 'a frame without any image must carry its detections');
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('the reorder window releases every admitted item once, in admission order, whatever the completion order', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 16 }), fc.array(fc.nat(), { minLength: 1, maxLength: 200 }), (capacity, choices) => {
