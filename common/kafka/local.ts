@@ -240,6 +240,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A free port p with p + 1 free too (a Kafka and its controller, as `vsp demo --kafka-port` takes them). */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (await portFree(p + 1)) return p;
+  }
+}
+
 async function readPid(dataDir: string): Promise<number | undefined> {
   try {
     const pid = Number((await readFile(path.join(dataDir, PID_FILE), 'utf8')).trim());

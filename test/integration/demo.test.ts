@@ -9,24 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { freePort, stopKafka } from '../../common/kafka/local.js';
+import { freePortPair, stopKafka } from '../../common/kafka/local.js';
 import { findOnPath } from '../../common/requirements.js';
 import { REPO, stopAll, vsp, vspRun, type VspProcess } from '../helpers/processes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-
-/** A port p with p + 1 free too (the demo's Kafka controller). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    const server = await import('node:net').then((net) => net.createServer());
-    const ok = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(p + 1, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (ok) return p;
-  }
-}
 
 function processesMentioning(text: string): string[] {
   try {

@@ -34,7 +34,7 @@ const GOOD = ['good-a', 'good-b'];
 const FLOOD = 30_000;
 
 /** The good cameras' one object: a box walking right two pixels a frame. */
-const goodBox = (seq: number) => ({ x1: 100 + 2 * seq, y1: 100, x2: 150 + 2 * seq, y2: 200, score: 0.9, classId: 0, label: 'person' });
+const goodBox = (seq: number) => ({ x1: 100 + 2 * (seq % 1000), y1: 100, x2: 150 + 2 * (seq % 1000), y2: 200, score: 0.9, classId: 0, label: 'person' });
 
 /**
  * A processor as a buggy or malicious one answers: our own request validation and a real decode
@@ -91,6 +91,8 @@ function rssMb(pid: number): number {
 }
 
 describe('hostile input (real Kafka, broker, consumer)', function () {
+  // 30,000 frames and a restart on a 2-core machine shared with the rest of the suite.
+  this.timeout(600_000);
   let kafka: TestKafka;
   const work = mkdtempSync(path.join(os.tmpdir(), 'vsp-hostile-'));
 

@@ -5,10 +5,10 @@
 // that does not trust the CA.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../common/kafka/local.js';
+import { freePort, freePortPair } from '../../common/kafka/local.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import type { GroupStatus } from '../../common/kafka/status.js';
 import { startTestKafka } from '../helpers/kafka.js';
@@ -44,6 +44,7 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
   after(async () => {
     await stopAll();
     await vspRun(['kafka', 'stop', '--data', data]);
+    rmSync(work, { recursive: true, force: true });
   });
 
   it('writes the CA, the broker key and one private client properties file per role; keeps no CA key', () => {
@@ -110,11 +111,6 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
       assert.match(line, /^vsp: not authorized: Kafka at [\d.:]+ refused User:consumer TOPIC_AUTHORIZATION_FAILED \(Not authorized to access topics: \[Topic authorization failed\]\); its ACLs do not allow this \(docs\/security\.md\)$/);
     });
 
-    it('the consumer role in a group outside vsp-consumer*', async () => {
-      const line = await refused(['consumer', ...secureArgs('consumer'), '--group', 'someone-else', '--report', `jsonl:${path.join(work, 'never.jsonl')}`, '--exit-when-idle', '2']);
-      assert.match(line, /^vsp: not authorized: .* refused User:consumer GROUP_AUTHORIZATION_FAILED /);
-    });
-
     it('an SSL client that does not trust the CA', async () => {
       const untrusting = withProperties('no-ca', 'broker', (t) => t.replace(/^ssl\.ca\.location=.*\n/m, ''));
       const line = await refused(['broker', '--kafka-config', untrusting, '--processor', processor]);
@@ -122,22 +118,25 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
     });
   });
 
-  it('runs the whole pipeline with only the role files, with the same frames and tracks as without security', async () => {
-    const secure = await runPipeline(secureArgs, 'secure');
-    const stopped = await vspRun(['kafka', 'stop', '--data', data]);
-    assert.equal(stopped.code, 0, stopped.stderr);
-    assert.match(stopped.stderr, /Kafka stopped/);
+  // Last: it stops the secure Kafka (mocha runs a suite's own tests before its child suites).
+  describe('the whole pipeline', () => {
+    it('runs with only the role files, with the same frames and tracks as without security', async () => {
+      const secure = await runPipeline(secureArgs, 'secure');
+      const stopped = await vspRun(['kafka', 'stop', '--data', data]);
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.match(stopped.stderr, /Kafka stopped/);
 
-    const plainKafka = await startTestKafka();
-    try {
-      await plainKafka.topics(2, 'vsp');
-      const plain = await runPipeline(() => ['--brokers', plainKafka.bootstrap], 'plain');
-      assert.equal(secure.length, CAMERAS.length * FRAMES);
-      assert.ok(secure.every((f) => f.status === 'OK' && (f.seq < 3 || f.tracks.length > 0)), 'every frame tracked');
-      assert.deepEqual(secure, plain);
-    } finally {
-      await plainKafka.stop();
-    }
+      const plainKafka = await startTestKafka();
+      try {
+        await plainKafka.topics(2, 'vsp');
+        const plain = await runPipeline(() => ['--brokers', plainKafka.bootstrap], 'plain');
+        assert.equal(secure.length, CAMERAS.length * FRAMES);
+        assert.ok(secure.every((f) => f.status === 'OK' && (f.seq < 3 || f.tracks.length > 0)), 'every frame tracked');
+        assert.deepEqual(secure, plain);
+      } finally {
+        await plainKafka.stop();
+      }
+    });
   });
 
   /** producer → broker (exactly-once) → synthetic processor → the consumer's jsonl report, sorted. */
@@ -172,4 +171,24 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+});
+
+describe('vsp demo --secure', function () {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'vsp-secure-demo-'));
+  after(async () => {
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('runs every component with its role file until it tracks, and Ctrl-C stops everything', async () => {
+    const data = path.join(work, 'data');
+    const demo = vsp(['demo', '--secure', '--impl', 'synthetic', '--source', 'synthetic:320x240', '--camera', 'cam1', '--web-port', '0',
+      '--kafka-port', String(await freePortPair()), '--data', data, '--out', path.join(work, 'out')]);
+    await demo.waitForStdout(/^cam1 frame \d+: 3 box-\w+, .* tracked/, 180_000);
+    assert.match(demo.stdout(), /with TLS, SASL\/SCRAM and ACLs/);
+    assert.match(readFileSync(path.join(data, 'kafka', 'server.properties'), 'utf8'), /^listeners=SASL_SSL:/m);
+    assert.deepEqual(readdirSync(path.join(data, 'secure')).filter((f) => f.endsWith('.properties')).sort(), ROLES.map((r) => `${r}.properties`).sort());
+    assert.equal(await demo.stop('SIGINT'), 0, demo.stderr());
+    assert.match(demo.stdout(), /all stopped\.\n$/);
+  });
 });

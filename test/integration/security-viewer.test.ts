@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { chromium, type BrowserContext } from 'playwright-core';
 import WebSocket from 'ws';
 import { startWebViewer, type WebViewer } from '../../consumer/web/server.js';
+import { waitForTrue } from '../helpers/browser.js';
 import { createTestCa } from '../helpers/certs.js';
 import { vspRun } from '../helpers/processes.js';
 
@@ -76,7 +77,7 @@ describe('web viewer security (HTTPS, Host allow-list, client cap; headless Chro
     const page = await browser.newPage();
     assert.equal((await page.goto(viewer.url))?.status(), 401);
     assert.equal((await page.goto(`${viewer.url}?token=${TOKEN}`))?.status(), 200);
-    await page.waitForFunction(`document.getElementById('connection').textContent === 'live'`);
+    await waitForTrue(page, `document.getElementById('connection').textContent === 'live'`);
     assert.equal(await page.evaluate('location.protocol'), 'https:');
     await page.close();
   });

@@ -10,6 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { startBroker } from '../helpers/pipeline.js';
+import { waitForTrue } from '../helpers/browser.js';
 import { stopAll, vsp, vspRun } from '../helpers/processes.js';
 import { BACKGROUND, sceneAt, type Rgb } from '../../common/synthetic/scene.js';
 import { trackColor } from '../../consumer/web/overlay-style.js';
@@ -144,7 +145,7 @@ describe('web viewer in headless Chromium (real pipeline)', function () {
   it('opens on the camera without a click, shows its frames and draws each track where the object is', async () => {
     const response = await page.goto(`${viewer}?token=${TOKEN}`);
     assert.equal(response?.status(), 200);
-    await page.waitForFunction(`(() => {
+    await waitForTrue(page, `(() => {
       const canvas = document.getElementById('frame');
       return canvas.dataset.camera === '${CAMERA}' && Number(canvas.dataset.seq) >= 5 && document.querySelectorAll('#tracks li').length === 3;
     })()`);
@@ -199,7 +200,7 @@ describe('web viewer in headless Chromium (real pipeline)', function () {
     assert.equal(await page.getAttribute(`button[data-camera="${CAMERA}"]`, 'aria-pressed'), 'false');
 
     await page.click(`button[data-camera="${CAMERA}"]`);
-    await page.waitForFunction(`document.getElementById('frame').dataset.camera === '${CAMERA}'`);
+    await waitForTrue(page, `document.getElementById('frame').dataset.camera === '${CAMERA}'`);
     assert.equal(new URL(page.url()).hash, `#${CAMERA}`);
     assert.equal(await page.isHidden('#hint'), true);
   });
