@@ -84,7 +84,10 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
     const common = ['--brokers', cluster.bootstrap, '--prefix', prefix];
     // (A node may learn of the new topics a moment after the one that created them.)
     for (let deadline = Date.now() + 15_000; ; await sleep(250)) {
-      const { problems } = await checkTopics(createKafka(kafkaConnection(cluster.bootstrap, 'vsp-test')), prefix);
+      const problems = await checkTopics(createKafka(kafkaConnection(cluster.bootstrap, 'vsp-test')), prefix).then(
+        (r) => r.problems,
+        (err: Error) => [{ topic: prefix, problem: err.message }],
+      );
       if (problems.length === 0) break;
       assert.ok(Date.now() < deadline, `RF 3 / min ISR 2 topics pass vsp topics check: ${JSON.stringify(problems)}`);
     }
@@ -137,7 +140,8 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
     const tracked = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrackedFrame__Output);
     for (const camera of CAMERAS) {
       const seqs = tracked.filter((f) => f.cameraId === camera).map((f) => Number(f.seq));
-      assert.deepEqual(seqs, Array.from({ length: SEQUENCES[camera]! }, (_, i) => i + 1), `${camera}: every frame once, in order`);
+      const complaints = broker.stderr().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-15).join('\n');
+      assert.deepEqual(seqs, Array.from({ length: SEQUENCES[camera]! }, (_, i) => i + 1), `${camera}: every frame once, in order; broker warnings:\n${complaints}`);
       assert.equal(readFileSync(mot.replace('{camera}', camera), 'utf8'), expected.get(camera), `${camera}: MOT output identical to vsp track`);
       assert.equal(tracked.filter((f) => f.cameraId === camera && f.status !== 'OK').length, 0, `${camera}: every frame processed`);
     }
