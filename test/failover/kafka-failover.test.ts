@@ -3,6 +3,11 @@
 // restarted later (once with its data, once with its data directory wiped). Producers keep
 // publishing during the outage. Every frame must be tracked exactly once, in order, identical to
 // the offline tracker (`vsp track`); the pause the failover causes is measured and printed.
+//
+// Run by `npm run test:failover`, not `npm test`: it exposes an open defect (issue 18). When the
+// leader of a frames partition (and possibly the transaction coordinator) dies, the exactly-once
+// broker has committed a few frames twice or stalled in some runs (1 pass in 3 with the data kept;
+// 2 of 2 with the data wiped). It stays here, failing where it fails, until the broker is fixed.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -126,7 +131,10 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
       restartedAt = Date.now();
     }
 
-    await waitForGroupDone(cluster.bootstrap, prefix, name, 240_000);
+    const complaints = () => broker.stderr().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-15).join('\n');
+    await waitForGroupDone(cluster.bootstrap, prefix, name, 240_000).catch((err: Error) => {
+      throw new Error(`${err.message}; broker ${broker.child.exitCode === null ? 'running' : `exited ${broker.child.exitCode}`}, its warnings:\n${complaints()}`);
+    });
     assert.equal(broker.child.exitCode, null, `the broker survived the failover: ${broker.stderr().slice(-2000)}`);
     await broker.stop();
     const total = Object.values(SEQUENCES).reduce((a, b) => a + b, 0);
@@ -140,8 +148,7 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
     const tracked = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrackedFrame__Output);
     for (const camera of CAMERAS) {
       const seqs = tracked.filter((f) => f.cameraId === camera).map((f) => Number(f.seq));
-      const complaints = broker.stderr().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-15).join('\n');
-      assert.deepEqual(seqs, Array.from({ length: SEQUENCES[camera]! }, (_, i) => i + 1), `${camera}: every frame once, in order; broker warnings:\n${complaints}`);
+      assert.deepEqual(seqs, Array.from({ length: SEQUENCES[camera]! }, (_, i) => i + 1), `${camera}: every frame once, in order; broker warnings:\n${complaints()}`);
       assert.equal(readFileSync(mot.replace('{camera}', camera), 'utf8'), expected.get(camera), `${camera}: MOT output identical to vsp track`);
       assert.equal(tracked.filter((f) => f.cameraId === camera && f.status !== 'OK').length, 0, `${camera}: every frame processed`);
     }
