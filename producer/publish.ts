@@ -1,6 +1,6 @@
 // Moves frames from a source to the frames topic: optional downscaling, seq numbering, Frame
-// encoding, a bounded buffer between the camera and KafkaClient, and one in-flight send at a time so
-// a camera's frames reach its partition in order (idempotent producer, acks=all). A KafkaClient
+// encoding, a bounded buffer between the camera and Kafka, and one in-flight send at a time so
+// a camera's frames reach its partition in order (idempotent producer, acks=all). A Kafka
 // outage is waited out with the frames buffered (live sources drop the oldest beyond the buffer).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaClient, KafkaRecord } from '../common/kafka/types.js';
@@ -22,9 +22,9 @@ import { detectAtEdge, sendsImage, type EdgeDetector, type SendImage } from './e
 
 const producerMetrics = {
   captured: counter('vsp_producer_frames_captured_total', 'Frames taken from the source'),
-  published: counter('vsp_producer_frames_published_total', 'Frames acknowledged by KafkaClient'),
+  published: counter('vsp_producer_frames_published_total', 'Frames acknowledged by Kafka'),
   dropped: counter('vsp_producer_frames_dropped_total', 'Frames dropped from a full buffer (live sources)'),
-  buffered: gauge('vsp_producer_buffer_bytes', 'Bytes of frames waiting for KafkaClient'),
+  buffered: gauge('vsp_producer_buffer_bytes', 'Bytes of frames waiting for Kafka'),
   stored: counter('vsp_producer_frames_stored_total', 'Frames whose image went to the frame store (a reference in Kafka)'),
   edgeFailed: counter('vsp_producer_edge_detect_failures_total', 'Frames the in-process detector failed on (sent with their image, without detections)'),
 };
@@ -78,9 +78,9 @@ const SEND_MAX_BYTES = 4 * 1024 * 1024;
 // Unpaced files and image folders have no latency to keep: fuller batches about halve the CPU
 // kafkajs spends per frame. Paced sources (cameras, --realtime) send each frame at once.
 const FILE_LINGER_MS = 10;
-// Resending while KafkaClient is away; each attempt itself takes kafkajs a few seconds to give up.
+// Resending while Kafka is away; each attempt itself takes kafkajs a few seconds to give up.
 const RESEND_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 2000 };
-// Once stopping, how long a KafkaClient outage is waited out before the buffered frames are given up.
+// Once stopping, how long a Kafka outage is waited out before the buffered frames are given up.
 const STOP_GRACE_MS = 10_000;
 
 export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
@@ -95,12 +95,12 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
   const onAbort = () => (stoppingAt = performance.now());
   o.signal.addEventListener('abort', onAbort, { once: true });
 
-  // Drops come in episodes (KafkaClient away or slow): one line when an episode starts, one with its
+  // Drops come in episodes (Kafka away or slow): one line when an episode starts, one with its
   // count when a progress interval passes without new drops (or at the end).
   let episodeFrom: number | undefined;
   const endDropEpisode = () => {
     if (episodeFrom === undefined) return;
-    o.log.warn({ dropped: buffer.dropped - episodeFrom, droppedTotal: buffer.dropped }, 'dropped the oldest buffered frames while KafkaClient was away or slow');
+    o.log.warn({ dropped: buffer.dropped - episodeFrom, droppedTotal: buffer.dropped }, 'dropped the oldest buffered frames while Kafka was away or slow');
     episodeFrom = undefined;
   };
 
@@ -160,7 +160,7 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
           ...(imageRef && { imageRef }),
           ...(edge && { edge }),
         });
-        // A view of protobufjs's output, not a copy: the image is copied enough on its way to KafkaClient.
+        // A view of protobufjs's output, not a copy: the image is copied enough on its way to Kafka.
         const value = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
         const maxRecordBytes = o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
         if (value.length > maxRecordBytes) {
@@ -175,7 +175,7 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
         if (buffer.dropped > before) producerMetrics.dropped.inc(buffer.dropped - before);
         if (buffer.dropped > before && episodeFrom === undefined) {
           episodeFrom = before;
-          o.log.warn({ bufferBytes: buffer.bytes, bufferLimit: o.bufferBytes }, 'buffer full: dropping the oldest frames until KafkaClient catches up');
+          o.log.warn({ bufferBytes: buffer.bytes, bufferLimit: o.bufferBytes }, 'buffer full: dropping the oldest frames until Kafka catches up');
         }
         if (o.maxFrames !== undefined && result.captured >= o.maxFrames) break;
       }
@@ -218,7 +218,7 @@ export async function publishFrames(o: PublishOptions): Promise<PublishResult> {
       producerMetrics.stored.inc(stored.length);
     }
     const messages = batch.map((p) => p.message);
-    await untilDone('KafkaClient', () => producer.send({ topic: o.topic, acks: -1, messages }).then(() => undefined), isKafkaUnavailable, batch.length);
+    await untilDone('Kafka', () => producer.send({ topic: o.topic, acks: -1, messages }).then(() => undefined), isKafkaUnavailable, batch.length);
   };
 
   const send = (async () => {
