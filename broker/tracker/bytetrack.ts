@@ -22,8 +22,7 @@
 //      their younger member, and the confirmed tracked tracks are output in list order.
 import { LapjvSolver } from '../../common/assignment.js';
 import { KF_LENGTH, kfCovariance, kfInitiate, kfPredict, kfStateFrom, kfUpdate } from './bytetrack-kalman.js';
-import { checkCount, invalidBox, type Tracker, type TrackerDetection, type TrackerOutput, type TrackerUpdate } from './tracker.js';
-import type { TrackerKind } from './registry.js';
+import { checkCount, invalidBox, type TrackerKind, type Tracker, type TrackerDetection, type TrackerOutput, type TrackerUpdate } from './tracker.js';
 
 export interface ByteTrackParams {
   /** Detections above this are associated first and may start tracks; in [0, 1]. */

@@ -1,36 +1,10 @@
 // Every tracking algorithm the broker and `vsp track` can run, by name. Adding one: implement
 // `Tracker`, declare its `TrackerKind` next to it, list it here.
-import type { Tracker, TrackerSnapshot } from './tracker.js';
+import type { Tracker, TrackerKind, TrackerParams, TrackerSnapshot } from './tracker.js';
+
+export type { TrackerKind, TrackerParam, TrackerParams } from './tracker.js';
 import { SORT } from './sort.js';
 import { BYTETRACK } from './bytetrack.js';
-
-/** One tunable parameter of a tracker, as a CLI flag. */
-export interface TrackerParam {
-  /** Commander flag, e.g. '--max-age <n>' ('--mot20' for a boolean). */
-  flag: string;
-  /** Key in the kind's parameter object. */
-  param: string;
-  description: string;
-  /** count: integer ≥ 0; positive: integer ≥ 1; unit: number in [0, 1]; boolean: a switch. */
-  type: 'count' | 'positive' | 'unit' | 'boolean';
-  default: number | boolean;
-}
-
-export type TrackerParams = Record<string, number | boolean>;
-
-export interface TrackerKind {
-  name: string;
-  /** Version of the state format `snapshot()` writes; a different one is refused on restore. */
-  version: number;
-  description: string;
-  params: readonly TrackerParam[];
-  /** Throws a RangeError naming the parameter when one is out of range. */
-  create(params: TrackerParams): Tracker;
-  /** Throws a RangeError naming the field when the state is not one this kind wrote. */
-  restore(state: unknown): Tracker;
-  /** Lowest detection score the tracker uses with these parameters; undefined: whatever processors report. */
-  minScore(params: TrackerParams): number | undefined;
-}
 
 export const TRACKERS: Readonly<Record<string, TrackerKind>> = { sort: SORT, bytetrack: BYTETRACK };
 

@@ -2,8 +2,7 @@
 // Python implementation: same filter, same association, same track life cycle, same output
 // order and ids. One instance tracks one camera; ids count from 1 per instance. Pure code.
 import { AssignmentSolver } from '../../common/assignment.js';
-import { checkCount, invalidBox, type Tracker, type TrackerDetection, type TrackerOutput, type TrackerUpdate } from './tracker.js';
-import type { TrackerKind } from './registry.js';
+import { checkCount, invalidBox, type TrackerKind, type Tracker, type TrackerDetection, type TrackerOutput, type TrackerUpdate } from './tracker.js';
 import { STATE_LENGTH, covariance, initState, predict, stateFrom, update as correct } from './kalman.js';
 
 export interface SortParams {

@@ -75,3 +75,31 @@ export function checkCount(value: unknown, min: number, where: string): number {
   }
   return value;
 }
+
+/** One tunable parameter of a tracker, as a CLI flag. */
+export interface TrackerParam {
+  /** Commander flag, e.g. '--max-age <n>' ('--mot20' for a boolean). */
+  flag: string;
+  /** Key in the kind's parameter object. */
+  param: string;
+  description: string;
+  /** count: integer ≥ 0; positive: integer ≥ 1; unit: number in [0, 1]; boolean: a switch. */
+  type: 'count' | 'positive' | 'unit' | 'boolean';
+  default: number | boolean;
+}
+
+export type TrackerParams = Record<string, number | boolean>;
+
+export interface TrackerKind {
+  name: string;
+  /** Version of the state format `snapshot()` writes; a different one is refused on restore. */
+  version: number;
+  description: string;
+  params: readonly TrackerParam[];
+  /** Throws a RangeError naming the parameter when one is out of range. */
+  create(params: TrackerParams): Tracker;
+  /** Throws a RangeError naming the field when the state is not one this kind wrote. */
+  restore(state: unknown): Tracker;
+  /** Lowest detection score the tracker uses with these parameters; undefined: whatever processors report. */
+  minScore(params: TrackerParams): number | undefined;
+}

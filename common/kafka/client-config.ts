@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import type { KafkaConnection, KafkaSasl, KafkaTls } from './connection.js';
+import type { KafkaConnection, KafkaSasl, KafkaTls } from './types.js';
 
 const KNOWN = new Set([
   'bootstrap.servers',

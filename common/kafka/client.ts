@@ -5,7 +5,7 @@ import type { AclEntry, AclOperationTypes, AclPermissionTypes, AclResourceTypes,
 import type { Logger } from '../log.js';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import type { KafkaConnection, KafkaSasl, KafkaTls } from './connection.js';
+import type { KafkaConnection, KafkaSasl, KafkaTls } from './types.js';
 import { oidcTokenProvider } from './oauth.js';
 import type { AclBinding, AclOperation, AclResource, GroupConsumer, KafkaAdmin, KafkaClient, KafkaProducer } from './types.js';
 import { TLS_EXPECTED_CODE } from './errors.js';

@@ -1,29 +1,9 @@
 // How to reach Kafka, built in one place from CLI flags, environment and a client properties
 // file: the bootstrap servers, the client id, TLS and SASL.
 import { connectionFromProperties } from './client-config.js';
+import type { KafkaConnection } from './types.js';
 
-export interface KafkaTls {
-  /** PEM: the CA that signed the brokers' certificates (default: the system's). */
-  ca?: string;
-  /** PEM client certificate and key, for brokers that require one. */
-  cert?: string;
-  key?: string;
-  passphrase?: string;
-  /** Check that the broker's certificate names the host connected to (ssl.endpoint.identification.algorithm=https). */
-  verifyHostname: boolean;
-}
-
-export type KafkaSasl =
-  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
-  /** OAUTHBEARER with tokens from an OIDC token endpoint (client credentials grant). */
-  | { mechanism: 'oauthbearer'; tokenEndpoint: string; clientId: string; clientSecret: string; scope?: string };
-
-export interface KafkaConnection {
-  brokers: string[];
-  clientId: string;
-  tls?: KafkaTls;
-  sasl?: KafkaSasl;
-}
+export type { KafkaConnection, KafkaSasl, KafkaTls } from './types.js';
 
 export const DEFAULT_BROKERS = '127.0.0.1:9092';
 

@@ -221,3 +221,27 @@ export interface KafkaClient {
   producer(config?: ProducerConfig): KafkaProducer;
   admin(): KafkaAdmin;
 }
+
+/** How to reach Kafka (built by connection.ts from flags, environment and --kafka-config). */
+export interface KafkaTls {
+  /** PEM: the CA that signed the brokers' certificates (default: the system's). */
+  ca?: string;
+  /** PEM client certificate and key, for brokers that require one. */
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  /** Check that the broker's certificate names the host connected to (ssl.endpoint.identification.algorithm=https). */
+  verifyHostname: boolean;
+}
+
+export type KafkaSasl =
+  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  /** OAUTHBEARER with tokens from an OIDC token endpoint (client credentials grant). */
+  | { mechanism: 'oauthbearer'; tokenEndpoint: string; clientId: string; clientSecret: string; scope?: string };
+
+export interface KafkaConnection {
+  brokers: string[];
+  clientId: string;
+  tls?: KafkaTls;
+  sasl?: KafkaSasl;
+}
