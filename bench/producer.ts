@@ -27,7 +27,7 @@ import { SeqStore } from '../producer/seq-store.js';
 import { fileArgs } from '../producer/sources/file.js';
 import { imagesSource } from '../producer/sources/images.js';
 import type { FrameSource } from '../producer/sources/types.js';
-import { jpegSize } from '../producer/jpeg.js';
+import { jpegSize } from '../common/jpeg.js';
 import type { SizeLimit } from '../producer/resize.js';
 import { median, report } from './stats.js';
 

@@ -2,7 +2,7 @@
 // partitions, fetches, pauses a partition whose window stays full (Kafka holds the backlog, not
 // memory) and resumes it, and per partition wires the pipeline (window, processors, release in
 // order), camera tracking and the sink (produce, commit), restoring tracker state on assignment.
-import type { EachBatchPayload, GroupConsumer, KafkaClient, KafkaProducer } from '../common/kafka/types.js';
+import type { AssignmentChange, EachBatchPayload, GroupConsumer, KafkaClient, KafkaProducer } from '../common/kafka/types.js';
 import type { Logger } from '../common/log.js';
 import type { Topics } from '../common/kafka/topics.js';
 import { CameraTracking, type TrackingLimits } from './camera-tracking.js';
@@ -11,7 +11,7 @@ import { OutputBatcher } from './output-batcher.js';
 import { PartitionPipeline, type FrameProcessor } from './partition-pipeline.js';
 import { PartitionSink } from './partition-sink.js';
 import { TrackerStateReader, snapshotKey } from './state-store.js';
-import type { PartitionSnapshot } from './snapshot-codec.js';
+import { barrierRecord, type PartitionSnapshot } from './snapshot-codec.js';
 import type { TrackerSpec } from './tracker/registry.js';
 import { brokerMetrics } from './metrics.js';
 
@@ -35,6 +35,9 @@ export interface BrokerOptions {
   restoreTimeoutMs?: number;
 }
 
+/** How long the state reader may take to reach a barrier (it restarts when its own coordinator fails over). */
+const BARRIER_TIMEOUT_MS = 60_000;
+
 /** How long a batch handler waits for window room before pausing the partition instead. */
 const INLINE_WAIT_MS = 2000;
 
@@ -56,6 +59,9 @@ export class Broker {
   private readonly txnProducers = new Map<number, KafkaProducer>();
   private readonly states = new Map<number, PartitionState>();
   private readonly revoking = new Map<number, Promise<void>>();
+  /** Rebalances that revoked every partition (eager), and revocations per partition (cooperative). */
+  private revokedAll = 0;
+  private readonly revokedOne = new Map<number, number>();
   private readonly stateReader: TrackerStateReader;
   private stopping = false;
 
@@ -79,7 +85,7 @@ export class Broker {
     await this.producer.connect();
     await this.stateReader.start();
     await this.consumer.connect();
-    this.consumer.onAssignment((assignment) => this.onGroupJoin(assignment));
+    this.consumer.onAssignment((assignment, change) => this.onGroupJoin(assignment, change));
     await this.consumer.subscribe({ topic: this.o.topics.frames, fromBeginning: this.o.from !== 'latest' });
     await this.consumer.run({
       autoCommit: false,
@@ -114,18 +120,51 @@ export class Broker {
     return left && drained.every(Boolean);
   }
 
-  private onGroupJoin(assignment: Record<string, number[]>): void {
-    // kafkajs rebalances eagerly: every partition was revoked, and fetching restarts from the
-    // committed offsets. Drop in-flight work; the next batch of a partition restores its state.
-    const assigned = new Set(assignment[this.o.topics.frames] ?? []);
-    this.o.log.info({ partitions: [...assigned] }, 'partitions assigned');
-    for (const [partition, state] of this.states) {
-      state.pipeline.revoke();
-      this.states.delete(partition);
-      this.revoking.set(partition, state.sink.abandon());
+  private onGroupJoin(assignment: Record<string, number[]>, change?: AssignmentChange): void {
+    const topic = this.o.topics.frames;
+    const assigned = new Set(assignment[topic] ?? []);
+    if (change?.incremental) {
+      // Cooperative (rdkafka): only the partitions that moved were revoked. The others keep their
+      // pipeline, trackers and sink, and go on fetching from where they were.
+      const added = change.assigned[topic] ?? [];
+      const revoked = change.revoked[topic] ?? [];
+      this.o.log.info({ partitions: [...assigned], added, revoked }, 'partitions assigned');
+      for (const partition of revoked) {
+        this.revokedOne.set(partition, (this.revokedOne.get(partition) ?? 0) + 1);
+        const state = this.states.get(partition);
+        if (state) this.drop(state);
+        // Its new owner fences this transactional producer: should the partition come back, a
+        // fresh one picks it up.
+        const producer = this.txnProducers.get(partition);
+        if (producer) {
+          this.txnProducers.delete(partition);
+          const abandoned = this.revoking.get(partition) ?? Promise.resolve();
+          this.revoking.set(partition, abandoned.then(() => producer.disconnect()).catch(() => {}));
+        }
+      }
+      // A partition new to this member starts unpaused (one it held before may have been paused).
+      if (added.length > 0) this.consumer.resume([{ topic, partitions: added }]);
+      return;
     }
+    // Eager (kafkajs): every partition was revoked, and fetching restarts from the committed
+    // offsets. Drop in-flight work; the next batch of a partition restores its state.
+    this.o.log.info({ partitions: [...assigned] }, 'partitions assigned');
+    this.revokedAll += 1;
+    for (const state of this.states.values()) this.drop(state);
     // A pause outlives the rebalance in kafkajs, but the state that would resume it is gone.
-    if (assigned.size > 0) this.consumer.resume([{ topic: this.o.topics.frames, partitions: [...assigned] }]);
+    if (assigned.size > 0) this.consumer.resume([{ topic, partitions: [...assigned] }]);
+  }
+
+  /** Gives up a revoked partition: in-flight frames are dropped, nothing more is committed. */
+  private drop(state: PartitionState): void {
+    state.pipeline.revoke();
+    this.states.delete(state.partition);
+    this.revoking.set(state.partition, state.sink.abandon());
+  }
+
+  /** Changes whenever the partition is revoked. */
+  private revocationMark(partition: number): string {
+    return `${this.revokedAll}/${this.revokedOne.get(partition) ?? 0}`;
   }
 
   /** Releases what completes before the deadline, then commits what was released. */
@@ -142,7 +181,20 @@ export class Broker {
     const partition = batch.partition;
     let state = this.states.get(partition);
     if (!state) {
-      state = await this.openPartition(partition);
+      const mark = this.revocationMark(partition);
+      // Opening can wait seconds (a transaction coordinator failing over, a snapshot to read):
+      // the group must still hear from this member meanwhile.
+      const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
+      try {
+        state = await this.openPartition(partition);
+      } finally {
+        clearInterval(beat);
+      }
+      if (this.revocationMark(partition) !== mark) {
+        // Revoked while it opened: another member owns it now.
+        this.drop(state);
+        return;
+      }
       await heartbeat();
     }
     const { pipeline } = state;
@@ -178,7 +230,7 @@ export class Broker {
     this.revoking.delete(partition);
     const { topics } = this.o;
     const key = snapshotKey(this.o.group, topics.frames, partition);
-    const producer = this.o.exactlyOnce ? await this.txnProducer(partition) : this.producer;
+    const producer = this.o.exactlyOnce ? await this.txnProducer(partition, key) : this.producer;
     const tracking = new CameraTracking({
       spec: this.o.tracker,
       source: { topic: topics.frames, partition },
@@ -230,7 +282,7 @@ export class Broker {
     return state;
   }
 
-  private async txnProducer(partition: number): Promise<KafkaProducer> {
+  private async txnProducer(partition: number, stateKey: string): Promise<KafkaProducer> {
     let producer = this.txnProducers.get(partition);
     if (!producer) {
       producer = this.o.kafka.producer({
@@ -238,12 +290,36 @@ export class Broker {
         idempotent: true,
         maxInFlightRequests: 1,
       });
-      // Connecting initialises the transactional id, which fences (and aborts) any older
-      // instance still holding this partition.
+      // Connecting initialises the transactional id: the coordinator fences any older producer
+      // of this partition and finishes the transaction it left (commits it if its commit had
+      // begun — even when its client never heard so —, else aborts it).
       await producer.connect();
       this.txnProducers.set(partition, producer);
     }
+    await this.readPastLastTransaction(producer, partition, stateKey);
     return producer;
+  }
+
+  /**
+   * Waits until the state reader has read everything the partition's last transaction committed.
+   * The group's committed offset alone can lag just after a transaction completes (the group
+   * coordinator applies it asynchronously), and trusting an older offset and snapshot would
+   * replay frames whose outputs are committed. A barrier record, committed after that transaction
+   * ended, is read only after all it committed.
+   */
+  private async readPastLastTransaction(producer: KafkaProducer, partition: number, stateKey: string): Promise<void> {
+    const id = this.stateReader.barrierId();
+    const txn = await producer.transaction();
+    try {
+      await txn.send({ topic: this.o.topics.trackerState, acks: -1, messages: [barrierRecord(stateKey, id, partition)] });
+      await txn.commit();
+    } catch (err) {
+      await txn.abort().catch(() => {});
+      throw err;
+    }
+    if (!(await this.stateReader.waitForBarrier(id, BARRIER_TIMEOUT_MS))) {
+      throw new Error(`partition ${partition}: the tracker-state topic was not read up to this broker's barrier in time`);
+    }
   }
 
   private async restore(state: PartitionState, key: string): Promise<void> {
@@ -294,9 +370,22 @@ export class Broker {
     this.o.log.error({ partition: state.partition, error: err.message }, 'output failed; reprocessing the partition from its last commit');
     state.pipeline.revoke();
     this.states.delete(state.partition);
+    // exactly-once: the failed transaction may still commit (a commit whose answer was lost).
+    // A new producer for the partition settles it before the partition is restored (txnProducer).
+    const failed = this.txnProducers.get(state.partition);
+    if (failed) {
+      this.txnProducers.delete(state.partition);
+      void failed.disconnect().catch(() => {});
+    }
     const committed = state.sink.committed;
-    this.consumer.seek({ topic: this.o.topics.frames, partition: state.partition, offset: committed ?? String(state.skipBelow >= 0n ? state.skipBelow : 0n) });
-    this.resume(state);
+    try {
+      this.consumer.seek({ topic: this.o.topics.frames, partition: state.partition, offset: committed ?? String(state.skipBelow >= 0n ? state.skipBelow : 0n) });
+      this.resume(state);
+    } catch (seekErr) {
+      // The client is restarting its group membership (its coordinator failed over): it then
+      // fetches every partition from the committed offsets anyway, which is where this seek led.
+      this.o.log.warn({ partition: state.partition, error: (seekErr as Error).message }, 'seek refused while the consumer rejoins its group');
+    }
   }
 
   private resume(state: PartitionState): void {

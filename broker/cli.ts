@@ -8,6 +8,7 @@ import { kafkaFailure } from '../common/kafka/errors.js';
 import { topicNames } from '../common/kafka/topics.js';
 import { createLogger } from '../common/log.js';
 import { Broker } from './broker.js';
+import { watchReplication } from './replication-watch.js';
 import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 import { addTrackerOptions, trackerSpecFromOptions } from './tracker/options.js';
 import { trackerKind } from './tracker/registry.js';
@@ -87,8 +88,9 @@ export function brokerCommand(): Command {
       log,
     });
     const connection = connectionFromOptions(o, `vsp-broker-${process.pid}`);
+    const kafka = createKafka(connection, { log });
     const broker = new Broker({
-      kafka: createKafka(connection, { log }),
+      kafka,
       group: o.group,
       topics: topicNames(o.prefix),
       pool,
@@ -113,6 +115,8 @@ export function brokerCommand(): Command {
       pool.close();
       throw kafkaFailure(err, connection);
     }
+    // With metrics served: vsp_broker_under_replicated_partitions, checked every 30 s.
+    const replication = metrics ? watchReplication(kafka, o.prefix, 30_000, log) : undefined;
     log.info({ processors, window: o.window, batch: o.batch, exactlyOnce: o.exactlyOnce }, 'broker running');
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
@@ -123,6 +127,7 @@ export function brokerCommand(): Command {
     const now = () => process.exit(1);
     process.once('SIGINT', now);
     process.once('SIGTERM', now);
+    replication?.stop();
     const clean = await broker.stop(o.drainTimeout * 1000);
     pool.close();
     await metrics?.close();

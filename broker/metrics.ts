@@ -13,4 +13,5 @@ export const brokerMetrics = {
   cameras: gauge('vsp_broker_cameras', 'Cameras with a live tracker, per partition', ['partition']),
   snapshotsRejected: counter('vsp_broker_snapshots_rejected_total', 'Tracker snapshots ignored as invalid (fresh trackers started instead)'),
   endToEnd: histogram('vsp_broker_e2e_latency_seconds', 'Capture time to tracked frame handed to Kafka'),
+  underReplicated: gauge('vsp_broker_under_replicated_partitions', 'Partitions of the deployment\'s topics with fewer in-sync replicas than replicas (or no leader), checked every 30 s', ['topic']),
 };

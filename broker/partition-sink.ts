@@ -183,11 +183,13 @@ export class PartitionSink {
         consumerGroupId: this.o.group,
         topics: [{ topic: this.o.inputTopic, partitions: [{ partition: this.o.partition, offset: nextOffset }] }],
       });
-      await txn.commit();
     } catch (err) {
       await txn.abort().catch(() => {});
       throw err;
     }
+    // Not aborted when the commit fails: it may have reached the coordinator, and only a new
+    // producer with this transactional id can learn how it ended (see Broker.txnProducer).
+    await txn.commit();
     this.markCommitted(nextOffset);
   }
 }

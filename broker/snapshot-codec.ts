@@ -47,6 +47,14 @@ export function snapshotRecords(stateKey: string, snapshot: PartitionSnapshot, p
   }));
 }
 
+/** Header naming a barrier record: a tombstone, so compaction drops it and older readers skip it. */
+export const BARRIER_HEADER = 'vsp-barrier';
+
+/** A barrier in a partition's stream of snapshots (see TrackerStateReader.waitForBarrier). */
+export function barrierRecord(stateKey: string, id: string, partition: number): KafkaRecord {
+  return { key: `${stateKey}#barrier`, value: null, partition, headers: { [BARRIER_HEADER]: id } };
+}
+
 /** Why a parsed value is not a snapshot; or the snapshot. */
 export function decodeSnapshot(value: unknown): PartitionSnapshot {
   const two = versionTwo.safeParse(value);

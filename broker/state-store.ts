@@ -4,7 +4,7 @@
 // owner of the partition loads the newest snapshot and skips the frames it already covers.
 import type { GroupConsumer, KafkaClient } from '../common/kafka/types.js';
 import type { Logger } from '../common/log.js';
-import { SnapshotAssembler, type PartitionSnapshot } from './snapshot-codec.js';
+import { BARRIER_HEADER, SnapshotAssembler, type PartitionSnapshot } from './snapshot-codec.js';
 import { brokerMetrics } from './metrics.js';
 
 export function snapshotKey(group: string, topic: string, partition: number): string {
@@ -21,12 +21,16 @@ export class TrackerStateReader {
   private readonly assembler = new SnapshotAssembler();
   private consumer?: GroupConsumer;
   private waiters: Array<() => void> = [];
+  /** This reader's own barriers (see barrierId) that it has read and nobody has waited for yet. */
+  private readonly barriersSeen = new Set<string>();
+  private barriers = 0;
+  private readonly instance = `${process.pid}.${Date.now().toString(36)}`;
 
   constructor(private readonly kafka: KafkaClient, private readonly topic: string, private readonly group: string, private readonly log: Logger) {}
 
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
-      groupId: `${this.group}.state-reader.${process.pid}.${Date.now().toString(36)}`,
+      groupId: `${this.group}.state-reader.${this.instance}`,
       readUncommitted: false,
       maxWaitTimeInMs: 100,
       sessionTimeout: 30000,
@@ -37,6 +41,14 @@ export class TrackerStateReader {
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ message }) => {
+        const barrier = message.headers?.[BARRIER_HEADER]?.toString();
+        if (barrier !== undefined) {
+          if (barrier.startsWith(`${this.instance}/`)) {
+            this.barriersSeen.add(barrier);
+            this.wakeAll();
+          }
+          return;
+        }
         const key = message.key?.toString();
         // Other groups' snapshots share the topic; only this group's are kept.
         if (!key?.startsWith(`${this.group}/`) || !message.value) return;
@@ -45,7 +57,7 @@ export class TrackerStateReader {
           if (!done) return;
           const prev = this.latest.get(done.key);
           if (!prev || BigInt(done.snapshot.nextOffset) >= BigInt(prev.nextOffset)) this.latest.set(done.key, done.snapshot);
-          this.waiters.splice(0).forEach((wake) => wake());
+          this.wakeAll();
         } catch (err) {
           brokerMetrics.snapshotsRejected.inc();
           this.log.warn({ key: key.slice(0, 200), error: (err as Error).message.slice(0, 500) }, 'ignoring an unreadable tracker snapshot');
@@ -59,10 +71,33 @@ export class TrackerStateReader {
    * after timeoutMs (the state was lost; the caller starts fresh trackers and says so).
    */
   async waitFor(key: string, minNextOffset: bigint, timeoutMs: number): Promise<PartitionSnapshot | undefined> {
+    return this.until(() => {
+      const snap = this.latest.get(key);
+      return snap && BigInt(snap.nextOffset) >= minNextOffset ? snap : undefined;
+    }, timeoutMs);
+  }
+
+  /** A new id for a barrier record (see barrierRecord) that this reader will recognise. */
+  barrierId(): string {
+    return `${this.instance}/${++this.barriers}`;
+  }
+
+  /**
+   * Whether the barrier was read within timeoutMs. The topic is read in order, committed records
+   * only: once a barrier written after a transaction ended is read, so is what that transaction
+   * committed.
+   */
+  async waitForBarrier(id: string, timeoutMs: number): Promise<boolean> {
+    const seen = await this.until(() => this.barriersSeen.delete(id) || undefined, timeoutMs);
+    return seen === true;
+  }
+
+  /** Polls `found` each time something is read (and every 500 ms) until it returns a value or time is up. */
+  private async until<T>(found: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const snap = this.latest.get(key);
-      if (snap && BigInt(snap.nextOffset) >= minNextOffset) return snap;
+      const value = found();
+      if (value !== undefined) return value;
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
       await new Promise<void>((resolve) => {
@@ -75,8 +110,12 @@ export class TrackerStateReader {
     }
   }
 
-  async stop(): Promise<void> {
+  private wakeAll(): void {
     this.waiters.splice(0).forEach((wake) => wake());
+  }
+
+  async stop(): Promise<void> {
+    this.wakeAll();
     await this.consumer?.disconnect();
   }
 }

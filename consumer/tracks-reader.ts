@@ -6,7 +6,7 @@ import type { KafkaClient } from '../common/kafka/types.js';
 import { TrackedFrameCodec } from '../common/proto.js';
 import { deadLetterRecord } from '../common/dead-letter.js';
 import { nowMs, timestampToMs } from '../common/time.js';
-import { boundedLabel, counter, histogram } from '../common/metrics.js';
+import { boundedLabel, counter, gauge, histogram } from '../common/metrics.js';
 import type { Logger } from '../common/log.js';
 import type { Topics } from '../common/kafka/topics.js';
 import type { TrackedFrame__Output } from '../common/gen/vsp/v1/TrackedFrame.js';
@@ -16,9 +16,26 @@ const consumerMetrics = {
   frames: counter('vsp_consumer_frames_total', 'Tracked frames read (cameras past the first 100: camera="other")', ['camera']),
   deadLetters: counter('vsp_consumer_dead_letters_total', 'Undecodable records sent to the dead-letter topic'),
   endToEnd: histogram('vsp_consumer_e2e_latency_seconds', 'Capture time to the tracked frame read by this consumer'),
+  trackedObjects: gauge('vsp_consumer_tracked_objects', 'Objects tracked in the latest frame of each camera, by class label (labels past the first 100: label="other")', ['camera', 'label']),
 };
 
 const cameraLabel = boundedLabel(100);
+const classLabel = boundedLabel(100);
+/** Per camera label: the class labels its last frame set, so that a class no longer seen drops to 0. */
+const lastClasses = new Map<string, Set<string>>();
+
+/** Sets vsp_consumer_tracked_objects for the camera of a tracked frame. */
+function countTracks(camera: string, tracks: TrackedFrame__Output['tracks']): void {
+  const counts = new Map<string, number>();
+  for (const t of tracks) {
+    const label = classLabel(t.label || (t.classId >= 0 ? `class-${t.classId}` : 'unknown'));
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  const before = lastClasses.get(camera) ?? new Set<string>();
+  for (const label of before) if (!counts.has(label)) consumerMetrics.trackedObjects.set({ camera, label }, 0);
+  for (const [label, n] of counts) consumerMetrics.trackedObjects.set({ camera, label }, n);
+  lastClasses.set(camera, new Set([...before, ...counts.keys()]));
+}
 
 export interface ReadOptions {
   kafka: KafkaClient;
@@ -62,7 +79,9 @@ export async function readTracks(o: ReadOptions): Promise<{ frames: number; dead
         }
         if (o.camera !== undefined && frame.cameraId !== o.camera) return;
         counts.frames += 1;
-        consumerMetrics.frames.inc({ camera: cameraLabel(frame.cameraId) });
+        const camera = cameraLabel(frame.cameraId);
+        consumerMetrics.frames.inc({ camera });
+        countTracks(camera, frame.tracks);
         const captured = timestampToMs(frame.captureTime);
         if (Number.isFinite(captured)) consumerMetrics.endToEnd.observe(Math.max(0, nowMs() - captured) / 1000);
         await o.onFrame(frame);

@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { DEFAULT_FRAME_LIMITS, type FrameLimits } from '../frame-limits.js';
+import { KAFKA_CLIENT_CHOICES, type KafkaClientChoice } from '../kafka/types.js';
 
 /**
  * Adds the flags every Kafka-facing command shares: --brokers (env VSP_BROKERS), --kafka-config
- * (env VSP_KAFKA_CONFIG: TLS, SASL) and --prefix. Turn them into a connection with
- * connectionFromOptions (common/kafka/connection.ts).
+ * (env VSP_KAFKA_CONFIG: TLS, SASL), --kafka-client (env VSP_KAFKA_CLIENT) and --prefix. Turn
+ * them into a connection with connectionFromOptions (common/kafka/connection.ts).
  */
 export function withKafkaOptions(cmd: Command): Command {
   return cmd
@@ -13,12 +14,24 @@ export function withKafkaOptions(cmd: Command): Command {
     .addOption(
       new Option('--kafka-config <file>', 'Kafka client properties: bootstrap.servers, security.protocol, sasl.*, ssl.* (docs/security.md)').env('VSP_KAFKA_CONFIG'),
     )
+    .addOption(kafkaClientOption())
     .addOption(new Option('--prefix <name>', 'topic prefix: <prefix>.frames, <prefix>.tracks, ...').default('vsp'));
+}
+
+/** --kafka-client kafkajs|rdkafka|auto (env VSP_KAFKA_CLIENT; else vsp.kafka.client of --kafka-config; else auto). */
+export function kafkaClientOption(): Option {
+  return new Option(
+    '--kafka-client <name>',
+    'Kafka client library: rdkafka (librdkafka, the optional @confluentinc/kafka-javascript), kafkajs, or auto = rdkafka when installed, else kafkajs (default: vsp.kafka.client of --kafka-config, else auto)',
+  )
+    .choices(KAFKA_CLIENT_CHOICES)
+    .env('VSP_KAFKA_CLIENT');
 }
 
 export interface KafkaOptions {
   brokers?: string;
   kafkaConfig?: string;
+  kafkaClient?: KafkaClientChoice;
   prefix: string;
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import type { KafkaConnection, KafkaSasl, KafkaTls } from './types.js';
+import { KAFKA_CLIENT_CHOICES, type KafkaClientChoice, type KafkaConnection, type KafkaSasl, type KafkaTls } from './types.js';
 
 const KNOWN = new Set([
   'bootstrap.servers',
@@ -24,9 +24,18 @@ const KNOWN = new Set([
   'ssl.key.location',
   'ssl.key.password',
   'ssl.endpoint.identification.algorithm',
+  // Ours, not librdkafka's: the client library, as --kafka-client (which overrides it).
+  'vsp.kafka.client',
 ]);
 const PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 const MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
+
+/** A client library choice (--kafka-client's values), checked; `source` names where it came from. */
+export function parseKafkaClientChoice(value: string, source: string): KafkaClientChoice {
+  const choice = value.trim().toLowerCase();
+  if (!(KAFKA_CLIENT_CHOICES as readonly string[]).includes(choice)) throw new UsageError(`${source}: expected ${KAFKA_CLIENT_CHOICES.join(', ')}, got '${value}'`);
+  return choice as KafkaClientChoice;
+}
 
 /** Reads a Java-style properties file: `key=value` (or `key: value`) lines, `#`/`!` comments. */
 export function parsePropertiesFile(file: string): Map<string, string> {
@@ -87,6 +96,8 @@ export function connectionFromProperties(file: string, brokers: string | undefin
   const servers = brokers ?? props.get('bootstrap.servers');
   if (!servers) throw new UsageError('--kafka-config: bootstrap.servers is not set (nor --brokers)');
   const connection: KafkaConnection = { brokers: servers.split(',').map((b) => b.trim()).filter(Boolean), clientId: props.get('client.id') ?? clientId };
+  const client = props.get('vsp.kafka.client');
+  if (client !== undefined) connection.client = parseKafkaClientChoice(client, '--kafka-config: vsp.kafka.client');
   if (protocol === 'SSL' || protocol === 'SASL_SSL') connection.tls = tlsOf(props, dir);
   else {
     for (const key of ['ssl.ca.location', 'ssl.certificate.location', 'ssl.key.location']) {

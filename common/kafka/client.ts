@@ -1,177 +1,46 @@
-// The one module that knows the Kafka client library (kafkajs today; it is unmaintained, and
-// keeping it behind the interfaces of types.ts lets another client replace it here alone).
-import { AssignerProtocol, Kafka, logLevel, Partitioners, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
-import type { AclEntry, AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ISocketFactoryArgs, ResourcePatternTypes } from 'kafkajs';
-import type { Logger } from '../log.js';
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import type { KafkaConnection, KafkaSasl, KafkaTls } from './types.js';
-import { oidcTokenProvider } from './oauth.js';
-import type { AclBinding, AclOperation, AclResource, GroupConsumer, KafkaAdmin, KafkaClient, KafkaProducer } from './types.js';
-import { TLS_EXPECTED_CODE } from './errors.js';
-import './request-queue-fix.js';
+// The one factory of Kafka clients: createKafka(connection) returns a KafkaClient (types.ts) on
+// the library the connection asks for — kafkajs (kafkajs-client.ts) or Confluent's
+// librdkafka-based @confluentinc/kafka-javascript (rdkafka/), an optional dependency loaded only
+// when chosen. `auto` (the default) takes rdkafka when it is installed and loads, else kafkajs.
+import { UsageError } from '../errors.js';
+import type { ClientOptions } from './client-options.js';
+import { createKafkaJsClient } from './kafkajs-client.js';
+import { createRdKafkaClient } from './rdkafka/client.js';
+import { loadRdKafka, RDKAFKA_INSTALL_HINT, type Loaded } from './rdkafka/load.js';
+import { parseKafkaClientChoice } from './client-config.js';
+import type { KafkaClient, KafkaClientChoice, KafkaClientName, KafkaConnection } from './types.js';
 
-const RETRIED = /Connection error|ECONNREFUSED|Failed to connect|coordinator is (not available|loading)|not the correct coordinator|leader/i;
+export type { ClientOptions } from './client-options.js';
+export { partitionForKey } from './kafkajs-client.js';
+export { parseKafkaClientChoice } from './client-config.js';
 
-export interface ClientOptions {
-  /** Retries of each operation (default 5); 0 fails at once, for probes. */
-  retries?: number;
-  /** Client warnings and errors go here; none are logged without it. */
-  log?: Logger;
-}
+/** Environment variable naming the client library when no flag or --kafka-config says so. */
+export const KAFKA_CLIENT_ENV = 'VSP_KAFKA_CLIENT';
 
 export function createKafka(connection: KafkaConnection, options: ClientOptions = {}): KafkaClient {
-  const { log } = options;
-  const retry: RetryOptions = { initialRetryTime: 100, retries: options.retries ?? 5 };
-  const kafka = new Kafka({
-    clientId: connection.clientId,
-    brokers: connection.brokers,
-    ...(connection.tls && { ssl: tlsOptions(connection.tls) }),
-    ...(connection.sasl && { sasl: saslOptions(connection.sasl) }),
-    socketFactory,
-    connectionTimeout: 3000,
-    requestTimeout: 30000,
-    retry,
-    logLevel: log ? logLevel.WARN : logLevel.NOTHING,
-    logCreator: () => (entry: LogEntry) => {
-      if (!log) return;
-      const { message, ...extra } = entry.log;
-      const fields = { kafka: entry.namespace, ...extra };
-      // kafkajs logs every retried connection or coordinator hiccup as an error; the operation
-      // itself reports a real failure, so these are only debug noise.
-      if (RETRIED.test(`${message} ${String(extra.error ?? '')}`)) log.debug(fields, message);
-      else if (entry.level === logLevel.ERROR) log.error(fields, message);
-      else log.warn(fields, message);
-    },
-  });
-  return {
-    consumer: (config) => {
-      const consumer = kafka.consumer(config);
-      const group: GroupConsumer = {
-        connect: () => consumer.connect(),
-        disconnect: () => consumer.disconnect(),
-        subscribe: (s) => consumer.subscribe(s),
-        run: (c) => consumer.run(c),
-        stop: () => consumer.stop(),
-        pause: (t) => consumer.pause(t),
-        resume: (t) => consumer.resume(t),
-        seek: (t) => consumer.seek(t),
-        commitOffsets: (o) => consumer.commitOffsets(o),
-        onAssignment: (listener) => {
-          consumer.on(consumer.events.GROUP_JOIN, (e) => listener(e.payload.memberAssignment));
-        },
-      };
-      return group;
-    },
-    producer: (config = {}): KafkaProducer =>
-      kafka.producer({
-        createPartitioner: Partitioners.DefaultPartitioner,
-        allowAutoTopicCreation: false,
-        ...config,
-        retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
-      }),
-    admin: () => adminOf(kafka),
-  };
+  const library = resolveKafkaClient(connection.client);
+  noteLibrary(library, options);
+  return library === 'rdkafka' ? createRdKafkaClient(connection, options) : createKafkaJsClient(connection, options);
 }
 
 /**
- * kafkajs's own socket factory, plus one check: a plaintext connection answered with a TLS
- * record (a TLS listener's alert) fails at once with TLS_EXPECTED_CODE instead of as a bare
- * "Closed connection". No Kafka response starts with these bytes (it would be over 350 MB).
+ * The library a choice means here: the connection's choice, else VSP_KAFKA_CLIENT, else auto.
+ * An explicit rdkafka that is not installed (or does not load) fails at once, saying how to fix it.
  */
-function socketFactory({ host, port, ssl, onConnect }: ISocketFactoryArgs): Socket {
-  const socket = ssl ? tlsConnect({ host, port, ...(!isIP(host) && { servername: host }), ...ssl }, onConnect) : netConnect({ host, port }, onConnect);
-  socket.setKeepAlive(true, 60_000);
-  if (!ssl) {
-    socket.once('data', (data: Buffer) => {
-      if ((data[0] === 0x15 || data[0] === 0x16) && data[1] === 0x03) {
-        socket.destroy(Object.assign(new Error('the broker answered in TLS'), { code: TLS_EXPECTED_CODE }));
-      }
-    });
-  }
-  return socket;
+export function resolveKafkaClient(choice?: KafkaClientChoice, env: NodeJS.ProcessEnv = process.env, load: () => Loaded = loadRdKafka): KafkaClientName {
+  const wanted = choice ?? (env[KAFKA_CLIENT_ENV] ? parseKafkaClientChoice(env[KAFKA_CLIENT_ENV], KAFKA_CLIENT_ENV) : 'auto');
+  if (wanted === 'kafkajs') return 'kafkajs';
+  const loaded = load();
+  if (loaded.ok) return 'rdkafka';
+  if (wanted === 'auto') return 'kafkajs';
+  throw new UsageError(`--kafka-client rdkafka: ${loaded.problem}; ${RDKAFKA_INSTALL_HINT}, or use --kafka-client kafkajs`);
 }
 
-function tlsOptions(t: KafkaTls): ConnectionOptions {
-  return {
-    ...(t.ca && { ca: [t.ca] }),
-    ...(t.cert && { cert: t.cert, key: t.key, passphrase: t.passphrase }),
-    rejectUnauthorized: true,
-    ...(!t.verifyHostname && { checkServerIdentity: () => undefined }),
-  };
-}
-
-function saslOptions(s: KafkaSasl): SASLOptions {
-  if (s.mechanism === 'oauthbearer') {
-    const token = oidcTokenProvider(s);
-    return { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await token() }) };
-  }
-  return s;
-}
-
-/** ConfigResourceTypes.TOPIC (kafkajs's enum is not an ESM named export). */
-const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
-
-function adminOf(kafka: Kafka): KafkaAdmin {
-  const admin = kafka.admin();
-  return {
-    connect: () => admin.connect(),
-    disconnect: () => admin.disconnect(),
-    listTopics: () => admin.listTopics(),
-    createTopics: (r) => admin.createTopics(r),
-    fetchTopicOffsets: (t) => admin.fetchTopicOffsets(t),
-    fetchTopicOffsetsByTimestamp: (t, ts) => admin.fetchTopicOffsetsByTimestamp(t, ts),
-    fetchOffsets: (r) => admin.fetchOffsets(r),
-    setOffsets: (r) => admin.setOffsets(r),
-    listGroups: async () => (await admin.listGroups()).groups.map((g) => g.groupId),
-    describeGroups: async (ids) =>
-      (await admin.describeGroups(ids)).groups.map((g) => ({
-        groupId: g.groupId,
-        state: g.state,
-        members: g.members.map((m) => ({
-          clientId: m.clientId,
-          clientHost: m.clientHost,
-          assignment: m.memberAssignment.length ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {} : {},
-        })),
-      })),
-    describeCluster: () => admin.describeCluster(),
-    fetchTopicMetadata: async (topics) =>
-      (await admin.fetchTopicMetadata({ topics })).topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr })),
-      })),
-    describeTopicConfigs: async (topics) => {
-      if (topics.length === 0) return new Map();
-      const { resources } = await admin.describeConfigs({ resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name })), includeSynonyms: false });
-      return new Map(resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
-    },
-    createAcls: async (acls) => {
-      if (acls.length > 0) await admin.createAcls({ acl: acls.map(aclEntry) });
-    },
-  };
-}
-
-// The values of kafkajs's ACL enums (not ESM named exports either), as the Kafka protocol numbers them.
-const RESOURCE: Record<AclResource, AclResourceTypes> = { topic: 2, group: 3, cluster: 4, 'transactional-id': 5 };
-const OPERATION: Record<AclOperation, AclOperationTypes> = {
-  all: 2, read: 3, write: 4, create: 5, delete: 6, alter: 7, describe: 8, 'cluster-action': 9, 'describe-configs': 10, 'alter-configs': 11, 'idempotent-write': 12,
-};
-
-function aclEntry(b: AclBinding): AclEntry {
-  return {
-    principal: b.principal,
-    host: b.host ?? '*',
-    resourceType: RESOURCE[b.resource],
-    resourceName: b.name,
-    resourcePatternType: (b.pattern === 'prefixed' ? 4 : 3) as ResourcePatternTypes,
-    operation: OPERATION[b.operation],
-    permissionType: (b.permission === 'deny' ? 2 : 3) as AclPermissionTypes,
-  };
-}
-
-/** The partition the producers' partitioner (murmur2, as Kafka's Java client) picks for a key. */
-export function partitionForKey(key: string, partitions: number): number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, i) => ({ partitionErrorCode: 0, partitionId: i, leader: 0, replicas: [0], isr: [0] }));
-  return partitioner({ topic: '', partitionMetadata, message: { key, value: null } });
+let noted = false;
+/** Says once per process which library the clients run on (info; debug after the first). */
+function noteLibrary(library: KafkaClientName, options: ClientOptions): void {
+  if (!options.log || noted) return;
+  noted = true;
+  const version = library === 'rdkafka' ? loadRdKafka() : undefined;
+  options.log.info({ kafkaClient: library, ...(version?.ok && { librdkafka: version.librdkafkaVersion }) }, `Kafka client: ${library}`);
 }

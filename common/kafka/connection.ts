@@ -1,7 +1,7 @@
 // How to reach Kafka, built in one place from CLI flags, environment and a client properties
 // file: the bootstrap servers, the client id, TLS and SASL.
 import { connectionFromProperties } from './client-config.js';
-import type { KafkaConnection } from './types.js';
+import type { KafkaClientChoice, KafkaConnection } from './types.js';
 
 export type { KafkaConnection, KafkaSasl, KafkaTls } from './types.js';
 
@@ -12,10 +12,14 @@ export function kafkaConnection(brokers: string, clientId: string): KafkaConnect
   return { brokers: brokers.split(',').map((b) => b.trim()).filter(Boolean), clientId };
 }
 
-/** What a command's --brokers (env VSP_BROKERS) and --kafka-config (env VSP_KAFKA_CONFIG) say. */
-export function connectionFromOptions(o: { brokers?: string; kafkaConfig?: string }, clientId: string): KafkaConnection {
-  if (o.kafkaConfig) return connectionFromProperties(o.kafkaConfig, o.brokers, clientId);
-  return kafkaConnection(o.brokers ?? DEFAULT_BROKERS, clientId);
+/**
+ * What a command's --brokers (env VSP_BROKERS), --kafka-config (env VSP_KAFKA_CONFIG) and
+ * --kafka-client (env VSP_KAFKA_CLIENT, over the file's vsp.kafka.client) say.
+ */
+export function connectionFromOptions(o: { brokers?: string; kafkaConfig?: string; kafkaClient?: KafkaClientChoice }, clientId: string): KafkaConnection {
+  const connection = o.kafkaConfig ? connectionFromProperties(o.kafkaConfig, o.brokers, clientId) : kafkaConnection(o.brokers ?? DEFAULT_BROKERS, clientId);
+  if (o.kafkaClient) connection.client = o.kafkaClient;
+  return connection;
 }
 
 /** For messages: the bootstrap servers as the user wrote them. */

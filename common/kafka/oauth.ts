@@ -9,9 +9,15 @@ export interface OidcClient {
 }
 
 export function oidcTokenProvider(c: OidcClient, now: () => number = Date.now): () => Promise<string> {
-  let cached: { token: string; until: number } | undefined;
+  const source = oidcTokenSource(c, now);
+  return async () => (await source()).token;
+}
+
+/** The same tokens with their expiry (ms since the epoch), which librdkafka wants as the token's lifetime. */
+export function oidcTokenSource(c: OidcClient, now: () => number = Date.now): () => Promise<{ token: string; expiresAt: number }> {
+  let cached: { token: string; until: number; expiresAt: number } | undefined;
   return async () => {
-    if (cached && now() < cached.until) return cached.token;
+    if (cached && now() < cached.until) return cached;
     const body = new URLSearchParams({ grant_type: 'client_credentials', ...(c.scope && { scope: c.scope }) });
     const res = await fetch(c.tokenEndpoint, {
       method: 'POST',
@@ -23,7 +29,8 @@ export function oidcTokenProvider(c: OidcClient, now: () => number = Date.now): 
     const json = (await res.json()) as { access_token?: unknown; expires_in?: unknown };
     if (typeof json.access_token !== 'string') throw new Error(`OAUTHBEARER: token endpoint ${c.tokenEndpoint} returned no access_token`);
     const lifetimeS = typeof json.expires_in === 'number' ? json.expires_in : 300;
-    cached = { token: json.access_token, until: now() + Math.max(0, lifetimeS - 60) * 1000 };
-    return cached.token;
+    const at = now();
+    cached = { token: json.access_token, until: at + Math.max(0, lifetimeS - 60) * 1000, expiresAt: at + lifetimeS * 1000 };
+    return cached;
   };
 }

@@ -1,7 +1,7 @@
 // The project's own view of a Kafka client: the records, offsets and operations the components
 // use, and nothing of a particular client library. The shapes follow the KafkaJS-style API that
-// both kafkajs (today's client) and Confluent's librdkafka-based kafka-javascript implement, so
-// another client plugs in at common/kafka/client.ts alone.
+// both kafkajs and Confluent's librdkafka-based kafka-javascript implement: kafkajs-client.ts and
+// rdkafka/ adapt each to these types, client.ts picks one.
 
 export type Headers = Record<string, Buffer | string | undefined>;
 
@@ -66,6 +66,10 @@ export interface KafkaTransaction {
 export interface KafkaProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  /**
+   * Sends records; rejects when Kafka is unreachable (isKafkaUnavailable). To retry, send the same
+   * `messages` array again: rdkafka keeps the records queued and answers with their delivery.
+   */
   send(request: SendRequest): Promise<unknown>;
   sendBatch(request: SendBatchRequest): Promise<unknown>;
   transaction(): Promise<KafkaTransaction>;
@@ -118,6 +122,20 @@ export interface RunConfig {
 /** Partitions per topic assigned to this member after a rebalance. */
 export type Assignment = Record<string, number[]>;
 
+/**
+ * How this member's partitions changed in a rebalance. Eager (kafkajs): every partition was
+ * revoked first, and fetching restarts from the committed offsets, also for partitions assigned
+ * again. Cooperative (rdkafka, cooperative-sticky): only `revoked` were given up; the partitions
+ * this member keeps go on fetching from where they were.
+ */
+export interface AssignmentChange {
+  incremental: boolean;
+  /** Partitions this member got in this rebalance (eager: all of them). */
+  assigned: Assignment;
+  /** Partitions this member gave up in this rebalance (eager: not listed, all of them). */
+  revoked: Assignment;
+}
+
 export interface GroupConsumer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -128,8 +146,11 @@ export interface GroupConsumer {
   resume(topics: { topic: string; partitions?: number[] }[]): void;
   seek(target: TopicPartitionOffset): void;
   commitOffsets(offsets: TopicPartitionOffset[]): Promise<void>;
-  /** Called with this member's partitions each time the group (re)joins. */
-  onAssignment(listener: (assignment: Assignment) => void): void;
+  /**
+   * Called with this member's partitions each time they change: after every (re)join (eager), or
+   * after each incremental revocation and assignment (cooperative); `change` says which.
+   */
+  onAssignment(listener: (assignment: Assignment, change: AssignmentChange) => void): void;
 }
 
 export interface PartitionOffsets {
@@ -211,7 +232,15 @@ export interface TopicMetadata {
   partitions: PartitionMetadata[];
 }
 
+/** The client libraries behind KafkaClient (client.ts picks one: createKafka). */
+export type KafkaClientName = 'kafkajs' | 'rdkafka';
+/** --kafka-client: a library, or auto (rdkafka when it is installed and loads, else kafkajs). */
+export type KafkaClientChoice = KafkaClientName | 'auto';
+export const KAFKA_CLIENT_CHOICES: readonly KafkaClientChoice[] = ['kafkajs', 'rdkafka', 'auto'];
+
 export interface KafkaClient {
+  /** The library this client runs on. */
+  readonly library: KafkaClientName;
   consumer(config: ConsumerConfig): GroupConsumer;
   /**
    * A producer with the settings every component wants: the Java client's murmur2 partitioner
@@ -242,6 +271,8 @@ export type KafkaSasl =
 export interface KafkaConnection {
   brokers: string[];
   clientId: string;
+  /** Which client library (--kafka-client, env VSP_KAFKA_CLIENT, vsp.kafka.client); default auto. */
+  client?: KafkaClientChoice;
   tls?: KafkaTls;
   sasl?: KafkaSasl;
 }

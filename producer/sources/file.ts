@@ -4,7 +4,7 @@
 // ffmpeg's -stream_loop keeps pts increasing across restarts of the file.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ffmpeg } from '../../common/requirements.js';
-import { jpegSize } from '../jpeg.js';
+import { jpegSize } from '../../common/jpeg.js';
 import { JpegProcess } from './jpeg-process.js';
 import { RealtimePacer } from './pacing.js';
 import type { FrameSource, SourceFrame, SourceOptions } from './types.js';

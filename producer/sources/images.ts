@@ -5,7 +5,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import { jpegSize } from '../jpeg.js';
+import { jpegSize } from '../../common/jpeg.js';
 import { RealtimePacer } from './pacing.js';
 import type { FrameSource, SourceFrame, SourceOptions } from './types.js';
 

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ffmpeg } from '../../common/requirements.js';
-import { jpegSize } from '../jpeg.js';
+import { jpegSize } from '../../common/jpeg.js';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions } from './backoff.js';
 import { JpegProcess } from './jpeg-process.js';
 import { FpsCap } from './pacing.js';

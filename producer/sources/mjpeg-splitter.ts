@@ -15,7 +15,7 @@
 //
 // The splitter keeps at most maxFrameBytes of a frame (plus the chunk being read).
 
-import { EOI, SOI, SOS, isStandaloneMarker, isStartOfFrame } from '../jpeg.js';
+import { EOI, SOI, SOS, isStandaloneMarker, isStartOfFrame } from '../../common/jpeg.js';
 
 export interface SplitterStats {
   /** Complete JPEGs returned. */

@@ -1,15 +1,12 @@
 // Kafka failover under a running exactly-once pipeline, on a real three-node KRaft cluster
-// (RF 3, min ISR 2): the node leading the busiest frames partition is SIGKILLed mid-run and
-// restarted later (once with its data, once with its data directory wiped). Producers keep
-// publishing during the outage. Every frame must be tracked exactly once, in order, identical to
-// the offline tracker (`vsp track`); the pause the failover causes is measured and printed.
-//
-// Run by `npm run test:failover`, not `npm test`: it exposes an open defect (issue 18). When the
-// leader of a frames partition (and possibly the transaction coordinator) dies, the exactly-once
-// broker has committed a few frames twice or stalled in some runs (1 pass in 3 with the data kept;
-// 2 of 2 with the data wiped). It stays here, failing where it fails, until the broker is fixed.
+// (RF 3, min ISR 2): a node is SIGKILLed mid-run and restarted later — the leader of the busiest
+// frames partition (once with its data, once with its data directory wiped), the leader of that
+// camera's tracks partition, and the transaction coordinator (the leader of __transaction_state,
+// one partition here). Producers keep publishing during the outage. Every frame must be tracked
+// exactly once, in order, identical to the offline tracker (`vsp track`); the pause the failover
+// causes is measured and printed.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestKafkaCluster, type TestKafkaCluster } from '../helpers/kafka.js';
@@ -84,7 +81,10 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
   const publish = (common: string[], state: string, cameras: string[]) =>
     Promise.all(cameras.map((c) => vspRun(['producer', ...common, '--source', `mot:${path.join(DETS, `${c}.txt`)}`, '--state-dir', state])));
 
-  async function failover(name: string, wipe: boolean): Promise<string> {
+  /** The partition whose leader is killed: one of the frames or tracks topic (of PETS09-S2L1's partition), or the transaction state. */
+  type Role = 'frames' | 'tracks' | 'transactions';
+
+  async function failover(name: string, role: Role, wipe: boolean): Promise<string> {
     const prefix = await cluster.topics(PARTITIONS);
     const common = ['--brokers', cluster.bootstrap, '--prefix', prefix];
     // (A node may learn of the new topics a moment after the one that created them.)
@@ -107,23 +107,26 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
 
     const frames = topicNames(prefix).frames;
     const victimPartition = partitionForKey('PETS09-S2L1', PARTITIONS);
-    const victim = await cluster.leaderOf(frames, victimPartition);
-    assert.ok(victim > 0, 'the frames partition has a leader');
+    const [ledTopic, ledPartition] = role === 'transactions' ? ['__transaction_state', 0] : [topicNames(prefix)[role], victimPartition];
     while (watch.arrivals.length < 200) await sleep(50);
+    const victim = await cluster.leaderOf(ledTopic, ledPartition);
+    assert.ok(victim > 0, `${ledTopic}[${ledPartition}] has a leader`);
+    const led = [frames, topicNames(prefix).tracks, '__transaction_state', '__consumer_offsets'].map((t) => [t, t.startsWith('__') ? 0 : victimPartition] as const);
+    const alsoLed = (await Promise.all(led.map(async ([t, p]) => ((await cluster.leaderOf(t, p).catch(() => -1)) === victim ? `${t}[${p}]` : undefined)))).filter(Boolean);
 
     const killedAt = Date.now();
     await cluster.kill(victim);
+    // Published while the node is down, starting at once: before the controller has fenced the
+    // dead node, so clients still find it in the metadata at first.
+    const late = publish(common, state, LATE);
     let newLeader = -1;
     let electedAt = 0;
     let restartedAt = 0;
     try {
       if (wipe) await cluster.wipe(victim);
       // The controller fences the dead node after broker.session.timeout.ms (9 s) and elects a new leader.
-      for (; newLeader < 0 || newLeader === victim; await sleep(100)) newLeader = await cluster.leaderOf(frames, victimPartition).catch(() => -1);
+      for (; newLeader < 0 || newLeader === victim; await sleep(100)) newLeader = await cluster.leaderOf(ledTopic, ledPartition).catch(() => -1);
       electedAt = Date.now();
-      // Published while the node is down. (A producer started in the seconds before the dead node is
-      // fenced can fail to start: kafkajs still routes its first requests to the dead node.)
-      const late = publish(common, state, LATE);
       await sleep(Math.max(0, killedAt + 15_000 - Date.now()));
       for (const r of await late) assert.equal(r.code, 0, r.stderr);
     } finally {
@@ -131,7 +134,13 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
       restartedAt = Date.now();
     }
 
-    const complaints = () => broker.stderr().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-15).join('\n');
+    // The broker's own warnings and errors (not the client library's retry noise), and any plain line; the whole log is kept in the work folder.
+    const complaints = () => {
+      const logFile = path.join(work, `${name}.broker.log`);
+      writeFileSync(logFile, broker.stderr());
+      const lines = broker.stderr().split('\n').filter((l) => (/"level":(40|50|60)/.test(l) && !l.includes('"logger":"kafkajs"')) || (l.trim() !== '' && !l.startsWith('{')));
+      return `${lines.slice(-15).join('\n')}\n(whole log: ${logFile})`;
+    };
     await waitForGroupDone(cluster.bootstrap, prefix, name, 240_000).catch((err: Error) => {
       throw new Error(`${err.message}; broker ${broker.child.exitCode === null ? 'running' : `exited ${broker.child.exitCode}`}, its warnings:\n${complaints()}`);
     });
@@ -158,7 +167,7 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
     const victimGap = watch.longestGap(killedAt, 'PETS09-S2L1');
     const afterRestart = watch.longestGap(restartedAt);
     console.log(
-      `      ${name}: node ${victim} (leader of ${frames}[${victimPartition}]) SIGKILLed${wipe ? ', data wiped' : ''}; new leader ${newLeader}; ` +
+      `      ${name}: node ${victim} (leader of ${alsoLed.join(', ')}) SIGKILLed${wipe ? ', data wiped' : ''}; new leader of ${ledTopic} ${newLeader}; ` +
         `new leader elected after ${((electedAt - killedAt) / 1000).toFixed(1)} s; longest pause in tracked output: ${(gap / 1000).toFixed(1)} s (PETS09-S2L1 ${(victimGap / 1000).toFixed(1)} s); after its restart: ${(afterRestart / 1000).toFixed(1)} s; ` +
         `records the live reader's own group re-read: ${watch.redelivered()}`,
     );
@@ -166,11 +175,19 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
   }
 
   it('the frames partition leader SIGKILLed mid-run and restarted: every frame tracked exactly once, in order, as vsp track', async () => {
-    await failover('failover-kill', false);
+    await failover('failover-kill', 'frames', false);
+  });
+
+  it("the leader of the camera's tracks partition SIGKILLed mid-run and restarted: the same", async () => {
+    await failover('failover-tracks', 'tracks', false);
+  });
+
+  it('the transaction coordinator SIGKILLed mid-run and restarted: the same', async () => {
+    await failover('failover-txn', 'transactions', false);
   });
 
   it('the same with the node data directory wiped before restart: it rejoins empty and re-replicates', async () => {
-    const prefix = await failover('failover-wipe', true);
+    const prefix = await failover('failover-wipe', 'frames', true);
     // The wiped node catches up: no partition of the deployment stays under-replicated.
     for (let deadline = Date.now() + 60_000; ; await sleep(500)) {
       const { underReplicated } = await checkTopics(createKafka(kafkaConnection(cluster.bootstrap, 'vsp-test')), prefix);

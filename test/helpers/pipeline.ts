@@ -2,6 +2,7 @@
 // waiting on Kafka for a consumer group to finish its input.
 import { freePort } from '../../common/kafka/local.js';
 import { topicNames } from '../../common/kafka/topics.js';
+import { isKafkaUnavailable } from '../../common/kafka/errors.js';
 import { vsp, type VspProcess } from './processes.js';
 import { createKafka } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
@@ -48,7 +49,16 @@ export async function waitForGroupDone(bootstrap: string, prefix: string, group:
   const frames = topicNames(prefix).frames;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [ends, committed] = await Promise.all([endOffsets(bootstrap, frames), committedOffsets(bootstrap, group, frames)]);
+    // A Kafka node failing over (the failover tests) can fail a single check: ask again.
+    const offsets = await Promise.all([endOffsets(bootstrap, frames), committedOffsets(bootstrap, group, frames)]).catch((err: Error) => {
+      if (!isKafkaUnavailable(err) || Date.now() > deadline) throw err;
+      return undefined;
+    });
+    if (!offsets) {
+      await new Promise((r) => setTimeout(r, 300));
+      continue;
+    }
+    const [ends, committed] = offsets;
     const done = [...ends].every(([p, end]) => end === 0n || (committed.get(p) ?? -1n) >= end);
     if (done) return;
     if (Date.now() > deadline) {

@@ -1,6 +1,7 @@
 // The processing broker under concurrency, crashes, outages and scale-out, on a real Kafka and
-// real gRPC processors. Ground truth: the offline tracker (`vsp track`) on the same detections,
-// which the tracker tests prove identical to the reference SORT.
+// real gRPC processors, on each Kafka client library (every vsp process gets --kafka-client).
+// Ground truth: the offline tracker (`vsp track`) on the same detections, which the tracker tests
+// prove identical to the reference SORT.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,7 @@ import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { REPO, stopAll, vspRun, type VspProcess } from '../helpers/processes.js';
 import { committedOffsets, startBroker, startProcessor, tracksProduced, waitForGroupDone } from '../helpers/pipeline.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
-import { createKafka } from '../../common/kafka/client.js';
+import { createKafka, partitionForKey } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
 import { topicNames } from '../../common/kafka/topics.js';
 import { snapshotKey } from '../../broker/state-store.js';
@@ -17,18 +18,23 @@ import { createTracker, defaultParams } from '../../broker/tracker/registry.js';
 import { detectionsPerFrame, formatSortRow } from '../../broker/tracker/mot-track.js';
 import { readMotFile } from '../../common/mot/read-file.js';
 import { snapshotRecords } from '../../broker/snapshot-codec.js';
+import type { KafkaClientName } from '../../common/kafka/types.js';
+import { KAFKA_CLIENTS, requireKafkaClient } from '../helpers/kafka-clients.js';
 
 const DETS = path.join(REPO, 'test/fixtures/mot15/det');
 const SEQUENCES: Record<string, number> = { 'TUD-Campus': 71, 'KITTI-17': 145, 'ETH-Sunnyday': 354, 'PETS09-S2L1': 795 };
 const CAMERAS = Object.keys(SEQUENCES);
 const TOTAL = Object.values(SEQUENCES).reduce((a, b) => a + b, 0);
 
-describe('broker (real Kafka, real gRPC processors)', function () {
+for (const library of KAFKA_CLIENTS) describe(`broker on ${library} (real Kafka, real gRPC processors)`, () => brokerTests(library));
+
+function brokerTests(library: KafkaClientName): void {
   let kafka: TestKafka;
   const work = mkdtempSync(path.join(os.tmpdir(), 'vsp-broker-'));
   const expected = new Map<string, string>();
 
   before(async () => {
+    requireKafkaClient(library);
     kafka = await startTestKafka();
     for (const camera of CAMERAS) {
       const r = await vspRun(['track', '--mot', path.join(DETS, `${camera}.txt`)]);
@@ -42,9 +48,9 @@ describe('broker (real Kafka, real gRPC processors)', function () {
   });
 
   /** Fresh topics, the four sequences published as blank frames, and the flags every command shares. */
-  async function publishSequences(): Promise<{ prefix: string; common: string[] }> {
-    const prefix = await kafka.topics(4);
-    const common = ['--brokers', kafka.bootstrap, '--prefix', prefix];
+  async function publishSequences(partitions = 4): Promise<{ prefix: string; common: string[] }> {
+    const prefix = await kafka.topics(partitions);
+    const common = ['--brokers', kafka.bootstrap, '--kafka-client', library, '--prefix', prefix];
     const state = path.join(work, prefix);
     const runs = await Promise.all(CAMERAS.map((c) => vspRun(['producer', ...common, '--source', `mot:${path.join(DETS, `${c}.txt`)}`, '--state-dir', state])));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
@@ -101,11 +107,11 @@ describe('broker (real Kafka, real gRPC processors)', function () {
     // The state a broker killed between writing its snapshot and committing leaves behind: the
     // outputs of all 20 frames acknowledged, the snapshot saying so, the offset still at 0.
     const prefix = await kafka.topics(1);
-    const common = ['--brokers', kafka.bootstrap, '--prefix', prefix];
+    const common = ['--brokers', kafka.bootstrap, '--kafka-client', library, '--prefix', prefix];
     const produced = await vspRun(['producer', ...common, '--camera', 'cam', '--source', 'synthetic:160x120', '--frames', '20', '--state-dir', path.join(work, prefix)]);
     assert.equal(produced.code, 0, produced.stderr);
     const topics = topicNames(prefix);
-    const client = createKafka(kafkaConnection(kafka.bootstrap, 'test'));
+    const client = createKafka({ ...kafkaConnection(kafka.bootstrap, 'test'), client: library });
     const admin = client.admin();
     await admin.connect();
     await admin.setOffsets({ groupId: 'resume', topic: topics.frames, partitions: [{ partition: 0, offset: '0' }] });
@@ -126,7 +132,7 @@ describe('broker (real Kafka, real gRPC processors)', function () {
 
   it('SIGTERM right after the last output: the final commit lands (committed offset = end of partition)', async () => {
     const prefix = await kafka.topics(1);
-    const common = ['--brokers', kafka.bootstrap, '--prefix', prefix];
+    const common = ['--brokers', kafka.bootstrap, '--kafka-client', library, '--prefix', prefix];
     const produced = await vspRun(['producer', ...common, '--camera', 'cam', '--source', 'synthetic:160x120', '--frames', '40', '--state-dir', path.join(work, prefix)]);
     assert.equal(produced.code, 0, produced.stderr);
     const { address } = await startProcessor(['--impl', 'synthetic']);
@@ -232,4 +238,83 @@ describe('broker (real Kafka, real gRPC processors)', function () {
       assert.equal(mot(camera), expected.get(camera), `${camera}: identical to vsp track`);
     }
   });
-});
+
+  if (library === 'rdkafka') {
+    it('cooperative-sticky: a third broker joins under load; the partitions that stay keep their pipeline and trackers, output identical, exactly-once', async () => {
+      // Six partitions: the four cameras land on 2, 3, 4 and 5 (0 and 1 stay empty).
+      const { prefix, common } = await publishSequences(6);
+      const { list } = await replayProcessors(2, '10-30');
+      const args = [...common, '--processor', list, '--window', '16', '--batch', '2', '--group', 'coop', '--exactly-once', '--commit-every', '20'];
+      const first = await startBroker(args);
+      const second = await startBroker(args);
+      await untilLogged(() => [first, second].every((b) => (assignedOf(b) ?? []).length === 3), 'the first two brokers hold three partitions each');
+      while ((await tracksProduced(kafka.bootstrap, prefix)) < BigInt(Math.round(TOTAL * 0.3))) await new Promise((r) => setTimeout(r, 50));
+      const before = new Map([first, second].map((b) => [b, assignedOf(b)!]));
+      const joined = Date.now();
+      const third = await startBroker(args);
+      await untilLogged(() => (assignedOf(third) ?? []).length === 2, 'the third broker gets two partitions');
+      await waitForGroupDone(kafka.bootstrap, prefix, 'coop');
+      await Promise.all([first, second, third].map((b) => b.stop()));
+
+      const { frames, mot } = await readResults(common, 'coop');
+      for (const camera of CAMERAS) {
+        assert.deepEqual(seqsOf(frames, camera), range(SEQUENCES[camera]!), `${camera}: every frame exactly once, in order`);
+        assert.equal(mot(camera), expected.get(camera), `${camera}: identical to vsp track`);
+      }
+      const active = new Set(CAMERAS.map((c) => partitionForKey(c, 6)));
+      let keptActive = 0;
+      for (const [broker, held] of before) {
+        const after = logsOf(broker).filter((l) => l.time >= joined);
+        const revoked = new Set(after.filter((l) => l.msg === 'partitions assigned').flatMap((l) => l.revoked ?? []));
+        assert.equal(revoked.size, 1, `each of the first two gives up one partition: ${[...revoked].join(',')}`);
+        const kept = held.filter((p) => !revoked.has(p));
+        keptActive += kept.filter((p) => active.has(p)).length;
+        for (const line of after) {
+          if (line.partition === undefined || !kept.includes(line.partition)) continue;
+          assert.doesNotMatch(line.msg, /tracker state restored|no tracker snapshot|output failed|invalid tracker snapshot/, `partition ${line.partition} stayed, yet: ${line.msg}`);
+        }
+      }
+      assert.ok(keptActive > 0, 'some partitions with frames stayed where they were');
+      // What moved is restored by the third broker from the snapshots committed with its offsets.
+      for (const partition of assignedOf(third)!.filter((p) => active.has(p))) {
+        assert.ok(logsOf(third).some((l) => l.msg === 'tracker state restored' && l.partition === partition), `partition ${partition} restored by its new owner`);
+      }
+    });
+  }
+}
+
+interface LogLine {
+  time: number;
+  msg: string;
+  partition?: number;
+  partitions?: number[];
+  revoked?: number[];
+}
+
+/** A vsp process's JSON log lines (stderr). */
+function logsOf(proc: VspProcess): LogLine[] {
+  return proc
+    .stderr()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as LogLine];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** The partitions a broker last logged as assigned to it. */
+function assignedOf(proc: VspProcess): number[] | undefined {
+  return logsOf(proc).filter((l) => l.msg === 'partitions assigned').at(-1)?.partitions?.slice().sort((a, b) => a - b);
+}
+
+async function untilLogged(done: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

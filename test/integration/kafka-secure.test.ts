@@ -2,7 +2,7 @@
 // each component with only its role's client properties file, gives exactly what it gives
 // without security; and what the security is there to refuse is refused at once, in one line
 // naming the cause: no credentials, a wrong password, a role writing where it may not, a client
-// that does not trust the CA.
+// that does not trust the CA. Both on each Kafka client library (--kafka-client).
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,11 @@ import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.
 import type { GroupStatus } from '../../common/kafka/status.js';
 import { startTestKafka } from '../helpers/kafka.js';
 import { stopAll, vsp, vspRun } from '../helpers/processes.js';
+import { KAFKA_CLIENTS, requireKafkaClient } from '../helpers/kafka-clients.js';
+import { createKafka } from '../../common/kafka/client.js';
+import { connectionFromOptions } from '../../common/kafka/connection.js';
+import { createRoleAcls } from '../../common/kafka/secure.js';
+import type { KafkaClientName } from '../../common/kafka/types.js';
 
 const CAMERAS = ['cam-a', 'cam-b'];
 const FRAMES = 60;
@@ -33,6 +38,7 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
   let processor: string;
 
   before(async () => {
+    for (const library of KAFKA_CLIENTS) requireKafkaClient(library);
     mkdirSync(work);
     port = await freePort();
     const start = await vspRun(['kafka', 'start', '--secure', dir, '--data', data, '--port', String(port), '--controller-port', String(await freePort())]);
@@ -77,8 +83,9 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
     assert.match(config, /^listeners=SASL_SSL:\/\/127\.0\.0\.1:\d+,CONTROLLER:\/\/127\.0\.0\.1:\d+$/m);
   });
 
-  describe('refuses, at once and in one line naming the cause', () => {
-    const frames = ['--camera', 'cam-x', '--source', 'synthetic:160x120', '--frames', '3', '--state-dir', path.join(work, 'refused')];
+  for (const library of KAFKA_CLIENTS) describe(`refuses, at once and in one line naming the cause (${library})`, () => {
+    const frames = ['--kafka-client', library, '--camera', 'cam-x', '--source', 'synthetic:160x120', '--frames', '3', '--state-dir', path.join(work, 'refused')];
+    const client = ['--kafka-client', library];
     const withProperties = (name: string, from: string, edit: (text: string) => string) => {
       const file = path.join(work, `${name}.properties`);
       writeFileSync(file, edit(readFileSync(roleFile(from), 'utf8')), { mode: 0o600 });
@@ -103,26 +110,40 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
 
     it('a wrong password', async () => {
       const wrong = withProperties('wrong-password', 'consumer', (t) => t.replace(/^sasl\.password=.*$/m, 'sasl.password=not-the-password'));
-      const line = await refused(['consumer', '--kafka-config', wrong, '--report', `jsonl:${path.join(work, 'never.jsonl')}`, '--exit-when-idle', '2']);
+      const line = await refused(['consumer', ...client, '--kafka-config', wrong, '--report', `jsonl:${path.join(work, 'never.jsonl')}`, '--exit-when-idle', '2']);
       assert.match(line, new RegExp(`^vsp: authentication failed: Kafka at 127\\.0\\.0\\.1:${port} refused user 'consumer' \\(.*invalid credentials.*\\); check sasl\\.username and sasl\\.password in --kafka-config$`));
     });
 
     it('the consumer role writing frames', async () => {
       const line = await refused(['producer', ...secureArgs('consumer'), ...frames]);
-      assert.match(line, /^vsp: not authorized: Kafka at [\d.:]+ refused User:consumer TOPIC_AUTHORIZATION_FAILED \(Not authorized to access topics: \[Topic authorization failed\]\); its ACLs do not allow this \(docs\/security\.md\)$/);
+      // Each library's words for Kafka's error.
+      const reason = library === 'kafkajs' ? 'Not authorized to access topics: \\[Topic authorization failed\\]' : 'Broker: Topic authorization failed';
+      assert.match(line, new RegExp(`^vsp: not authorized: Kafka at [\\d.:]+ refused User:consumer TOPIC_AUTHORIZATION_FAILED \\(${reason}\\); its ACLs do not allow this \\(docs/security\\.md\\)$`));
     });
 
     it('an SSL client that does not trust the CA', async () => {
       const untrusting = withProperties('no-ca', 'broker', (t) => t.replace(/^ssl\.ca\.location=.*\n/m, ''));
-      const line = await refused(['broker', '--kafka-config', untrusting, '--processor', processor]);
-      assert.equal(line, `vsp: TLS: the certificate of Kafka at 127.0.0.1:${port} is refused (unable to verify the first certificate); set ssl.ca.location in --kafka-config to the CA that signed it`);
+      const line = await refused(['broker', ...client, '--kafka-config', untrusting, '--processor', processor]);
+      // Node's TLS names the verification error; librdkafka (OpenSSL) says only that it failed.
+      const reason = library === 'kafkajs' ? 'unable to verify the first certificate' : 'certificate verify failed';
+      assert.equal(line, `vsp: TLS: the certificate of Kafka at 127.0.0.1:${port} is refused (${reason}); set ssl.ca.location in --kafka-config to the CA that signed it`);
     });
   });
 
   // Last: it stops the secure Kafka (mocha runs a suite's own tests before its child suites).
   describe('the whole pipeline', () => {
-    it('runs with only the role files, with the same frames and tracks as without security', async () => {
-      const secure = await runPipeline(secureArgs, 'secure');
+    it('runs with only the role files, on each client library, with the same frames and tracks as without security', async () => {
+      const secure = new Map<KafkaClientName, Output[]>();
+      for (const [i, library] of KAFKA_CLIENTS.entries()) {
+        // Topics of their own for each library: the roles' rights for a second prefix, as admin.
+        const prefix = i === 0 ? 'vsp' : `vsp-${library}`;
+        if (i > 0) {
+          await createRoleAcls(createKafka(connectionFromOptions({ kafkaConfig: roleFile('admin') }, 'vsp-test')), prefix);
+          const topics = await vspRun(['topics', 'create', ...secureArgs('admin'), '--prefix', prefix, '--partitions', '2']);
+          assert.equal(topics.code, 0, topics.stderr);
+        }
+        secure.set(library, await runPipeline((role) => [...secureArgs(role), '--kafka-client', library, '--prefix', prefix], `secure-${library}`, prefix));
+      }
       const stopped = await vspRun(['kafka', 'stop', '--data', data]);
       assert.equal(stopped.code, 0, stopped.stderr);
       assert.match(stopped.stderr, /Kafka stopped/);
@@ -130,10 +151,12 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
       const plainKafka = await startTestKafka();
       try {
         await plainKafka.topics(2, 'vsp');
-        const plain = await runPipeline(() => ['--brokers', plainKafka.bootstrap], 'plain');
-        assert.equal(secure.length, CAMERAS.length * FRAMES);
-        assert.ok(secure.every((f) => f.status === 'OK' && (f.seq < 3 || f.tracks.length > 0)), 'every frame tracked');
-        assert.deepEqual(secure, plain);
+        const plain = await runPipeline(() => ['--brokers', plainKafka.bootstrap, '--kafka-client', 'kafkajs'], 'plain', 'vsp');
+        for (const [library, frames] of secure) {
+          assert.equal(frames.length, CAMERAS.length * FRAMES, library);
+          assert.ok(frames.every((f) => f.status === 'OK' && (f.seq < 3 || f.tracks.length > 0)), `${library}: every frame tracked`);
+          assert.deepEqual(frames, plain, `${library} with TLS, SASL and ACLs: the same as kafkajs without`);
+        }
       } finally {
         await plainKafka.stop();
       }
@@ -141,14 +164,14 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
   });
 
   /** producer → broker (exactly-once) → synthetic processor → the consumer's jsonl report, sorted. */
-  async function runPipeline(kafka: KafkaArgs, name: string): Promise<Output[]> {
+  async function runPipeline(kafka: KafkaArgs, name: string, prefix: string): Promise<Output[]> {
     const broker = vsp(['broker', ...kafka('broker'), '--processor', processor, '--exactly-once', '--window', '16', '--batch', '4']);
     const producers = CAMERAS.map((camera, i) =>
       vspRun(['producer', ...kafka('producer'), '--camera', camera, '--source', 'synthetic:320x240', '--seed', String(i + 1), '--frames', String(FRAMES),
         '--state-dir', path.join(work, `state-${name}`)]),
     );
     for (const p of await Promise.all(producers)) assert.equal(p.code, 0, p.stderr);
-    await brokerDone(kafka);
+    await brokerDone(kafka, prefix);
     const report = path.join(work, `${name}.jsonl`);
     const consumer = await vspRun(['consumer', ...kafka('consumer'), '--report', `jsonl:${report}`, '--exit-when-idle', '3']);
     assert.equal(consumer.code, 0, consumer.stderr);
@@ -160,13 +183,13 @@ describe('vsp kafka start --secure (TLS, SASL/SCRAM, ACLs)', function () {
   }
 
   /** Until the broker group has committed every frame (`vsp status` as admin). */
-  async function brokerDone(kafka: KafkaArgs): Promise<void> {
+  async function brokerDone(kafka: KafkaArgs, prefix: string): Promise<void> {
     const deadline = Date.now() + 120_000;
     for (;;) {
       const status = await vspRun(['status', ...kafka('admin'), '--json']);
       assert.equal(status.code, 0, status.stderr);
       const group = (JSON.parse(status.stdout) as GroupStatus[]).find((g) => g.group === 'vsp-broker');
-      const committed = (group?.lag ?? []).filter((l) => l.topic === 'vsp.frames').reduce((a, l) => a + l.committed, 0);
+      const committed = (group?.lag ?? []).filter((l) => l.topic === `${prefix}.frames`).reduce((a, l) => a + l.committed, 0);
       if (committed === CAMERAS.length * FRAMES) return;
       assert.ok(Date.now() < deadline, `the broker committed ${committed} frames of ${CAMERAS.length * FRAMES}`);
       await new Promise((r) => setTimeout(r, 500));

@@ -80,10 +80,10 @@ describe('operations: metrics and status', function () {
         await new Promise((r) => setTimeout(r, 200));
       }
     };
-    const pm = await until(producerPort, (t) => /^vsp_producer_frames_published_total [1-9]/m.test(t));
-    assert.match(pm, /^vsp_producer_frames_captured_total \d+/m);
-    assert.match(pm, /^vsp_producer_frames_dropped_total 0$/m);
-    assert.match(pm, /^vsp_producer_buffer_bytes \d+/m);
+    const pm = await until(producerPort, (t) => /^vsp_producer_frames_published_total\{camera="ops-cam"\} [1-9]/m.test(t));
+    assert.match(pm, /^vsp_producer_frames_captured_total\{camera="ops-cam"\} \d+/m);
+    assert.match(pm, /^vsp_producer_frames_dropped_total\{camera="ops-cam"\} 0$/m);
+    assert.match(pm, /^vsp_producer_buffer_bytes\{camera="ops-cam"\} \d+/m);
     const cm = await until(consumerPort, (t) => /^vsp_consumer_frames_total\{camera="ops-cam"\} ([2-9]\d)/m.test(t));
     assert.match(cm, /^vsp_consumer_e2e_latency_seconds_count \d+/m);
     assert.match(cm, /^vsp_consumer_dead_letters_total 0$/m);

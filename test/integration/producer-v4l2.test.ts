@@ -9,7 +9,7 @@ import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { REPO, stopAll, vspRun } from '../helpers/processes.js';
 import { FrameCodec } from '../../common/proto.js';
 import { topicNames } from '../../common/kafka/topics.js';
-import { jpegSize } from '../../producer/jpeg.js';
+import { jpegSize } from '../../common/jpeg.js';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
 import { createKafka } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';

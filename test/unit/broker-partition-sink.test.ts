@@ -137,4 +137,26 @@ describe('PartitionSink', () => {
     assert.equal(sink.committed, '2');
     assert.deepEqual(commits, [], 'exactly-once never commits outside the transaction');
   });
+
+  it('exactly-once: a failed commit is not aborted (it may have reached the coordinator) and is reported once', async () => {
+    const log: string[] = [];
+    const txn: KafkaTransaction = {
+      send: async () => {},
+      sendBatch: async () => void log.push('batch'),
+      sendOffsets: async () => void log.push('offsets'),
+      commit: async () => {
+        log.push('commit');
+        throw new Error('The coordinator is not aware of this member');
+      },
+      abort: async () => void log.push('abort'),
+    };
+    const producer = { transaction: async () => txn } as unknown as KafkaProducer;
+    const failures: Error[] = [];
+    const sink = new PartitionSink(options({ exactlyOnce: true, producer, commitEvery: 1 }, [], [], failures));
+    sink.push(record(0));
+    for (let i = 0; i < 5; i++) await settle();
+    assert.deepEqual(log, ['batch', 'offsets', 'commit']);
+    assert.deepEqual(failures.map((e) => e.message), ['The coordinator is not aware of this member']);
+    assert.equal(sink.committed, undefined, 'a commit of unknown outcome is not counted as committed');
+  });
 });

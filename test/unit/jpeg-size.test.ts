@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { jpegSize } from '../../producer/jpeg.js';
+import { jpegSize } from '../../common/jpeg.js';
 import { makeJpegSamples, type JpegSamples } from './jpeg-samples.js';
 
 describe('jpegSize', () => {

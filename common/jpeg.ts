@@ -1,4 +1,4 @@
-// JPEG header reading (pure): the image size comes from the frame's own SOF header, never
+// JPEG header reading (pure, no decoding): the image size comes from the frame's own SOF header, never
 // from what the camera was asked for, since cameras and ffmpeg may pick another mode.
 
 /** Marker codes (the byte after 0xFF) this project needs by name. */
