@@ -93,6 +93,8 @@ export function rdkafkaProducer(ctx: ProducerContext, config: ProducerConfig): K
 }
 
 const ALL_BROKERS_DOWN = -187;
+/** After connect, the package hands error events over without their code (-1): the reason says it. */
+const ALL_BROKERS_DOWN_TEXT = /all broker connections are down/i;
 
 /**
  * A plain producer's sends as kafkajs's behave: librdkafka retries a record until it is delivered,
@@ -109,7 +111,7 @@ class ResendableSends {
   /** Follows the native client's connection state (all brokers down; up again on a delivery). */
   watch(p: RdProducer): void {
     p._getInternalClient()?.on('event.error', (e) => {
-      if (e.code !== ALL_BROKERS_DOWN) return;
+      if (e.code !== ALL_BROKERS_DOWN && !ALL_BROKERS_DOWN_TEXT.test(e.message)) return;
       this.down = true;
       for (const listener of this.onDown) listener();
     });
