@@ -1,14 +1,16 @@
-// One run of the end-to-end pipeline bench: `vsp producer` per camera → Kafka → `vsp broker` →
+// One run of the end-to-end pipeline bench: one `vsp producer --config` process for all cameras
+// (as an ingest host runs them) → Kafka → `vsp broker` →
 // `vsp processor --impl replay` (fixed latency; 0 with no detections is a null processor) →
 // tracks topic → this process's own Kafka consumer, which checks delivery and timestamps each
 // tracked frame on arrival. End-to-end latency = arrival − captureTime (set by the producer at
-// capture; both clocks are this machine's, via common/time.js).
+// capture; both clocks are this machine's, via common/time.js). Every Kafka client in the run —
+// producer, broker, this consumer — is on the spec's library (kafkajs or rdkafka).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka, partitionForKey } from '../common/kafka/client.js';
 import { kafkaConnection } from '../common/kafka/connection.js';
-import { topicNames } from '../common/kafka/topics.js';
-import { createTopics } from '../common/kafka/topics.js';
+import { createTopics, topicNames } from '../common/kafka/topics.js';
+import type { KafkaClientName } from '../common/kafka/types.js';
 import { TrackedFrameCodec } from '../common/proto.js';
 import { nowMs, timestampToMs } from '../common/time.js';
 import { startBroker, startProcessor } from '../test/helpers/pipeline.js';
@@ -18,6 +20,8 @@ import { SequenceCheck } from './sequence-check.js';
 import { median, percentile } from './stats.js';
 
 export interface RunSpec {
+  /** The Kafka client library of every process in the run. */
+  client: KafkaClientName;
   /** throughput: producers unthrottled; load: each camera paced at `fps`. */
   scenario: 'throughput' | 'load';
   cameras: number;
@@ -70,7 +74,8 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
   const partitions = spec.cameras;
   const prefix = `bench-${id}`;
   const topics = topicNames(prefix);
-  await createTopics(createKafka(kafkaConnection(ctx.bootstrap, 'bench')), prefix, partitions);
+  const connection = (clientId: string) => ({ ...kafkaConnection(ctx.bootstrap, clientId), client: spec.client });
+  await createTopics(createKafka(connection('bench')), prefix, partitions);
   const cameras = spreadCameras(spec.cameras, partitions);
   // Rendered before anything starts, so that producers start together and nothing else competes.
   const sources = await Promise.all(cameras.map(ctx.framesDir));
@@ -83,7 +88,7 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
   const calls = Math.ceil(spec.window / spec.batch) * partitions;
   const processor = await startProcessor(['--impl', 'replay', '--mot-dets', dets, '--latency-ms', String(spec.latencyMs), '--concurrency', String(calls)]);
   const group = `${prefix}-broker`;
-  const broker = await startBroker(['--brokers', ctx.bootstrap, '--prefix', prefix, '--group', group, '--processor', processor.address,
+  const broker = await startBroker(['--brokers', ctx.bootstrap, '--kafka-client', spec.client, '--prefix', prefix, '--group', group, '--processor', processor.address,
     '--window', String(spec.window), '--batch', String(spec.batch), '--calls-per-processor', String(calls)]);
 
   const check = new SequenceCheck();
@@ -92,7 +97,7 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
   const stages: Array<[number, number, number]> = [];
   const firstArrival = new Map<string, number>();
   let failed = 0;
-  const reader = createKafka(kafkaConnection(ctx.bootstrap, 'vsp-bench')).consumer({ groupId: `${prefix}-reader`, maxWaitTimeInMs: 20 });
+  const reader = createKafka(connection('vsp-bench')).consumer({ groupId: `${prefix}-reader`, maxWaitTimeInMs: 20 });
   await reader.connect();
   await reader.subscribe({ topic: topics.tracks, fromBeginning: true });
   await reader.run({
@@ -116,20 +121,21 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
   cpu.add('broker', broker.child.pid);
   cpu.add('processor', processor.proc.child.pid);
   cpu.add('consumer', process.pid);
-  const producers: VspProcess[] = [];
+  // Every camera in one producer process: the paced load of an ingest host, not one process per camera.
+  const config = path.join(ctx.work, `cameras-${id}.json`);
+  const paced = spec.scenario === 'load' ? { realtime: true, fps: spec.fps } : {};
+  writeFileSync(config, JSON.stringify({
+    defaults: { loop: true, frames: spec.frames, ...paced },
+    cameras: cameras.map((camera, i) => ({ id: camera, source: `images:${sources[i]}` })),
+  }));
+  let producer: VspProcess | undefined;
   try {
-    for (const [i, camera] of cameras.entries()) {
-      const pace = spec.scenario === 'load' ? ['--realtime', '--fps', String(spec.fps)] : [];
-      const p = vsp(['producer', '--brokers', ctx.bootstrap, '--prefix', prefix, '--camera', camera, '--source', `images:${sources[i]}`,
-        '--loop', ...pace, '--frames', String(spec.frames), '--state-dir', path.join(ctx.work, `state-${id}`)]);
-      producers.push(p);
-      cpu.add('producers', p.child.pid);
-    }
+    producer = vsp(['producer', '--config', config, '--brokers', ctx.bootstrap, '--kafka-client', spec.client, '--prefix', prefix,
+      '--state-dir', path.join(ctx.work, `state-${id}`)]);
+    cpu.add('producers', producer.child.pid);
     cpu.start();
-    for (const [i, p] of producers.entries()) {
-      const code = await p.exited;
-      if (code !== 0) throw new Error(`producer ${cameras[i]} exited ${code}: ${p.stderr().slice(-1000)}`);
-    }
+    const code = await producer.exited;
+    if (code !== 0) throw new Error(`the producer exited ${code}: ${producer.stderr().slice(-1000)}`);
     const producersDoneAt = performance.now();
     const lastSeqs = new Map(cameras.map((c) => [c, spec.frames]));
     let seen = -1;
@@ -180,7 +186,7 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
     };
   } finally {
     cpu.stop();
-    await Promise.all(producers.map((p) => p.stop('SIGKILL')));
+    await producer?.stop('SIGKILL');
     await reader.disconnect();
     await broker.stop();
     await processor.proc.stop();

@@ -9,7 +9,7 @@ import type { KafkaConnection, KafkaSasl, KafkaTls } from './types.js';
 import { oidcTokenProvider } from './oauth.js';
 import type { AclBinding, AclOperation, AclResource, GroupConsumer, KafkaAdmin, KafkaClient, KafkaProducer } from './types.js';
 import type { ClientOptions } from './client-options.js';
-import { TLS_EXPECTED_CODE } from './errors.js';
+import { isKafkaUnavailable, TLS_EXPECTED_CODE } from './errors.js';
 import './request-queue-fix.js';
 
 const RETRIED = /Connection error|ECONNREFUSED|Failed to connect|coordinator is (not available|loading)|not the correct coordinator|leader/i;
@@ -114,6 +114,22 @@ function saslOptions(s: KafkaSasl): SASLOptions {
   return s;
 }
 
+const LEADER_RETRIES = 10;
+/**
+ * kafkajs's offset lookups give up at the first "not the leader" (they retry only an unknown
+ * topic), which a topic just created, or a leader just elected, answers for a moment: ask again.
+ */
+async function whileLeadersSettle<T>(op: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (err) {
+      if (attempt >= LEADER_RETRIES || !isKafkaUnavailable(err)) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 /** ConfigResourceTypes.TOPIC (kafkajs's enum is not an ESM named export). */
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
@@ -124,8 +140,8 @@ function adminOf(kafka: Kafka): KafkaAdmin {
     disconnect: () => admin.disconnect(),
     listTopics: () => admin.listTopics(),
     createTopics: (r) => admin.createTopics(r),
-    fetchTopicOffsets: (t) => admin.fetchTopicOffsets(t),
-    fetchTopicOffsetsByTimestamp: (t, ts) => admin.fetchTopicOffsetsByTimestamp(t, ts),
+    fetchTopicOffsets: (t) => whileLeadersSettle(() => admin.fetchTopicOffsets(t)),
+    fetchTopicOffsetsByTimestamp: (t, ts) => whileLeadersSettle(() => admin.fetchTopicOffsetsByTimestamp(t, ts)),
     fetchOffsets: async (r) => (await admin.fetchOffsets(r)).map(({ topic, partitions }) => ({ topic, partitions: partitions.map(({ partition, offset }) => ({ partition, offset })) })),
     setOffsets: (r) => admin.setOffsets(r),
     listGroups: async () => (await admin.listGroups()).groups.map((g) => g.groupId),

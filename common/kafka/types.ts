@@ -140,6 +140,7 @@ export interface GroupConsumer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   subscribe(subscription: { topic: string; fromBeginning?: boolean }): Promise<void>;
+  /** Starts handing out records; resolves once the group has given this member its first assignment (or on stop). */
   run(config: RunConfig): Promise<void>;
   stop(): Promise<void>;
   pause(topics: { topic: string; partitions?: number[] }[]): void;

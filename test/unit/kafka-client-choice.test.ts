@@ -130,7 +130,10 @@ describe('rdkafka adapter (no Kafka)', () => {
     consumer.onAssignment((a, c) => heard.push([a, c]));
     await consumer.connect();
     await consumer.subscribe({ topic: 't', fromBeginning: true });
-    await consumer.run({ autoCommit: false, eachBatch: async () => {} });
+    let running = false;
+    const run = consumer.run({ autoCommit: false, eachBatch: async () => {} }).then(() => (running = true));
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(running, false, 'run() waits for the first assignment, as kafkajs does');
     assert.equal(settings['partition.assignment.strategy'], 'cooperative-sticky');
     assert.equal(settings['isolation.level'], 'read_committed');
     assert.equal(settings['auto.offset.reset'], 'earliest');
@@ -140,6 +143,7 @@ describe('rdkafka adapter (no Kafka)', () => {
 
     const rebalance = settings.rebalance_cb as (err: { code: number }, partitions: { topic: string; partition: number }[]) => void;
     rebalance({ code: -175 }, [0, 1, 2].map((partition) => ({ topic: 't', partition })));
+    await run;
     rebalance({ code: -174 }, [{ topic: 't', partition: 1 }]);
     assert.deepEqual(heard, [
       [{ t: [0, 1, 2] }, { incremental: true, assigned: { t: [0, 1, 2] }, revoked: {} }],

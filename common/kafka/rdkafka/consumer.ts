@@ -5,7 +5,9 @@
 //
 // librdkafka takes the start position (fromBeginning) and auto-commit when the consumer is made,
 // which the KafkaJS-style calls give later (subscribe, run): the native consumer is made, and
-// connects, in run(). connect() only marks the consumer as wanted.
+// connects, in run(). connect() only marks the consumer as wanted. As kafkajs's, run() resolves once
+// the group has given this member its first assignment (empty or not; librdkafka tells both), so
+// that callers time their idleness from there, not from a join still waiting for a dead member.
 import type { Logger } from '../../log.js';
 import type { Assignment, AssignmentChange, ConsumerConfig, EachBatchPayload, GroupConsumer, RunConfig, TopicPartitionOffset } from '../types.js';
 import { connectWatched, type ConnectWatch } from './connect.js';
@@ -31,6 +33,8 @@ export class RdGroupConsumer implements GroupConsumer {
   /** This member's partitions per topic, as the rebalances told. */
   private readonly owned = new Map<string, Set<number>>();
   private stopped = false;
+  /** Resolves run() on the first assignment (or a stop before it). */
+  private joined?: () => void;
   /** Handler calls under way (stop() waits for them, as kafkajs's does). */
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -66,6 +70,7 @@ export class RdGroupConsumer implements GroupConsumer {
       'auto.commit.interval.ms': 1_000,
       rebalance_cb: (err: { code: number }, partitions: { topic: string; partition: number }[]) => this.onRebalance(err.code === ASSIGN_PARTITIONS, partitions),
     };
+    const joined = new Promise<void>((resolve) => (this.joined = resolve));
     const consumer = this.ctx.kafka.consumer(settings);
     this.consumer = consumer;
     try {
@@ -103,16 +108,19 @@ export class RdGroupConsumer implements GroupConsumer {
         },
       }),
     });
+    await joined;
   }
 
   /** Stops handing out records and waits for the handlers under way (disconnect leaves the group). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.joined?.();
     await Promise.allSettled([...this.inFlight]);
   }
 
   async disconnect(): Promise<void> {
     this.stopped = true;
+    this.joined?.();
     const consumer = this.consumer;
     this.consumer = undefined;
     if (!consumer) return;
@@ -185,6 +193,7 @@ export class RdGroupConsumer implements GroupConsumer {
         this.ctx.log?.error({ err: (err as Error).message }, 'rdkafka consumer: assignment listener failed');
       }
     }
+    if (assign) this.joined?.();
   }
 }
 
