@@ -45,9 +45,13 @@ const RD = {
   WAIT_COORD: -180,
   AUTHENTICATION: -169,
   TIMED_OUT_QUEUE: -166,
+  DESTROY_BROKER: -137,
 } as const;
-/** librdkafka: Kafka unreachable, or an operation that timed out waiting for it. */
-const RD_UNAVAILABLE = new Set<number>([RD.TRANSPORT, RD.RESOLVE, RD.MSG_TIMED_OUT, RD.ALL_BROKERS_DOWN, RD.TIMED_OUT, RD.WAIT_COORD, RD.TIMED_OUT_QUEUE]);
+/**
+ * librdkafka: Kafka unreachable, an operation that timed out waiting for it, or a request cut off
+ * because its node left the cluster's metadata (a node failing over).
+ */
+const RD_UNAVAILABLE = new Set<number>([RD.TRANSPORT, RD.RESOLVE, RD.MSG_TIMED_OUT, RD.ALL_BROKERS_DOWN, RD.TIMED_OUT, RD.WAIT_COORD, RD.TIMED_OUT_QUEUE, RD.DESTROY_BROKER]);
 /**
  * Kafka protocol errors that are retriable (Kafka's RetriableException family, as kafkajs marks
  * them): unknown topic or partition, no leader, not the leader, request timed out, network error,
