@@ -205,13 +205,16 @@ function tables(): string {
  */
 function sideBySide(): string {
   const groups = ['kafka', 'broker', 'processor', 'producers', 'consumer'];
-  const lines = [`| client | sustained frames/s | p50 / p99 at 8 × 30 fps (ms) | CPU ms per frame at 8 × 30: ${groups.join(' / ')} |`, '|---|---:|---:|---:|'];
+  const lines = [`| client | sustained frames/s | best frames/s (draining) | p50 / p99 at 8 × 30 fps (ms) | CPU ms per frame at 8 × 30: ${groups.join(' / ')} |`, '|---|---:|---:|---:|---:|'];
   for (const client of clients) {
     const rows = pipelineRows.filter((r) => String(r.client ?? '') === client);
-    const sustained = rows.filter((r) => r.scenario === 'throughput' && r.latencyMs === 0 && Number(r.cpuProducers) >= 10).sort((a, b) => Number(b.fps) - Number(a.fps))[0];
+    const nullRuns = rows.filter((r) => r.scenario === 'throughput' && r.latencyMs === 0).sort((a, b) => Number(b.fps) - Number(a.fps));
+    const sustained = nullRuns.find((r) => Number(r.cpuProducers) >= 10);
+    // Producers done before the steady interval: the broker drained a backlog with their CPU free.
+    const draining = nullRuns.find((r) => Number(r.cpuProducers) < 10);
     const paced = rows.find((r) => r.scenario === 'load' && r.cameras === 8 && Number(r.offeredFps) === 240);
     const perFrame = paced ? groups.map((g) => (Number(paced[`cpu${g[0]!.toUpperCase()}${g.slice(1)}`]) * 10 / Number(paced.fps)).toFixed(2)).join(' / ') : '—';
-    lines.push(`| ${client || '—'} | ${sustained?.fps ?? '—'} | ${paced ? `${paced.p50} / ${paced.p99}` : '—'} | ${perFrame} |`);
+    lines.push(`| ${client || '—'} | ${sustained?.fps ?? '—'} | ${draining?.fps ?? '—'} | ${paced ? `${paced.p50} / ${paced.p99}` : '—'} | ${perFrame} |`);
   }
   return lines.join('\n');
 }
