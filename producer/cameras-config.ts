@@ -10,12 +10,11 @@
 // `cameras.yaml: cameras[2].fps: expected a number ≥ 0`. A camera's setting wins over the
 // defaults, which win over the built-in defaults (CAMERA_DEFAULTS). Relative paths (file:,
 // images:, mot: sources and folders) are relative to the config file.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pino } from 'pino';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { UsageError } from '../common/errors.js';
+import { configError, firstIssue, formatPath, readConfigFile, type ConfigIssue } from '../common/config-file.js';
 import { cameraIdProblem } from '../common/frame-limits.js';
 import { CAMERA_DEFAULTS, sourceFor, type CameraSettings } from './cameras.js';
 import { parseSendImage } from './edge.js';
@@ -80,8 +79,6 @@ const configSchema = z.strictObject(
   { error: 'expected a mapping with a cameras: list' },
 );
 
-type Issue = { path: PropertyKey[]; message: string };
-
 export interface ConfigSource {
   /** Names the config in messages (the file as given). */
   name: string;
@@ -91,19 +88,7 @@ export interface ConfigSource {
 
 /** Reads and validates a cameras file; every problem is a one-line UsageError. */
 export async function loadCamerasConfig(file: string): Promise<CameraSettings[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--config: cannot read ${file}: ${(err as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (err) {
-    throw new UsageError(`${file}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  return parseCamerasConfig(raw, { name: file, baseDir: path.dirname(path.resolve(file)) });
+  return parseCamerasConfig(readConfigFile(file, '--config'), { name: file, baseDir: path.dirname(path.resolve(file)) });
 }
 
 /**
@@ -113,12 +98,12 @@ export async function loadCamerasConfig(file: string): Promise<CameraSettings[]>
  */
 export async function parseCamerasConfig(raw: unknown, from: ConfigSource): Promise<CameraSettings[]> {
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw usageError(from.name, firstIssue(parsed.error.issues[0] as z.core.$ZodIssue));
+  if (!parsed.success) throw configError(from.name, firstIssue(parsed.error));
   const defaults: Settings = parsed.data.defaults ?? {};
   const cameras: CameraSettings[] = [];
   const seen = new Map<string, string>();
-  const fail = (issue: Issue): never => {
-    throw usageError(from.name, issue);
+  const fail = (issue: ConfigIssue): never => {
+    throw configError(from.name, issue);
   };
 
   for (const [i, entry] of parsed.data.cameras.entries()) {
@@ -129,7 +114,7 @@ export async function parseCamerasConfig(raw: unknown, from: ConfigSource): Prom
     if (folder !== undefined && id !== undefined) fail({ path: at('id'), message: "a folder's cameras are named after their files (idPrefix: puts text before the names)" });
     if (folder === undefined && idPrefix !== undefined) fail({ path: at('idPrefix'), message: 'applies to folder: entries only' });
 
-    const members: Array<{ id: string; source: string; where: Issue['path']; what: string }> = [];
+    const members: Array<{ id: string; source: string; where: ConfigIssue['path']; what: string }> = [];
     if (folder !== undefined) {
       const dir = path.resolve(from.baseDir, folder);
       for (const file of await listVideos(dir, (message) => fail({ path: at('folder'), message }))) {
@@ -156,7 +141,7 @@ export async function parseCamerasConfig(raw: unknown, from: ConfigSource): Prom
 }
 
 /** A camera's settings: its own over the defaults (those that apply to its kind of source) over the built-in ones. */
-function settle(id: string, source: string, defaults: Settings, own: Settings, at: (...p: PropertyKey[]) => PropertyKey[], fail: (issue: Issue) => never): CameraSettings {
+function settle(id: string, source: string, defaults: Settings, own: Settings, at: (...p: PropertyKey[]) => PropertyKey[], fail: (issue: ConfigIssue) => never): CameraSettings {
   const scheme = schemeOf(source);
   // A default is for the cameras it applies to (fps for live sources, loop for files); a
   // camera's own setting that cannot apply is an error.
@@ -216,26 +201,4 @@ async function listVideos(dir: string, fail: (message: string) => never): Promis
   const names = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && video.test(e.name)).map((e) => e.name).sort(collator.compare);
   if (names.length === 0) fail(`no video files in ${dir} (looked for .${VIDEO_EXTENSIONS.join(', .')})`);
   return names.map((name) => path.join(dir, name));
-}
-
-/** The most specific issue: what zod says, worded like the rest of the project's messages. */
-function firstIssue(issue: z.core.$ZodIssue): Issue {
-  if (issue.code === 'unrecognized_keys') return { path: [...issue.path, issue.keys[0] as string], message: 'unknown field' };
-  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return { path: issue.path, message: 'required' };
-  return { path: issue.path, message: issue.message.replace(/^(Invalid input|Too small|Too big|Invalid option): /, '') };
-}
-
-function usageError(name: string, issue: Issue): UsageError {
-  return new UsageError(`${name}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
-}
-
-/** ['cameras', 2, 'fps'] → cameras[2].fps */
-function formatPath(p: readonly PropertyKey[]): string {
-  let out = '';
-  for (const k of p) {
-    if (typeof k === 'number') out += `[${k}]`;
-    else if (typeof k === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) out += out ? `.${k}` : k;
-    else out += `[${JSON.stringify(String(k))}]`;
-  }
-  return out;
 }

@@ -13,26 +13,20 @@ import { motCameraId } from './sources/mot-blank.js';
 import { metricsPortOption, serveMetrics } from '../common/metrics.js';
 import { newRunId, openFrameStore, withFrameStoreOptions, type FrameStoreFlags } from '../common/frame-store.js';
 import { DEFAULT_MAX_RECORD_BYTES } from './publish.js';
-import { parseSendImage, type EdgeDetectors, type SendImage } from './edge.js';
+import { parseSendImage, type EdgeDetectors } from './edge.js';
 
-interface ProducerOptions extends KafkaOptions, FrameStoreFlags {
+/** The camera's settings as flags: --source and --send-image (edge mode only) may be absent. */
+type CameraFlags = Pick<CameraSettings, 'fps' | 'frames' | 'realtime' | 'loop' | 'seed' | 'bufferMb' | 'width' | 'height'> &
+  Partial<Pick<CameraSettings, 'source' | 'sendImage'>>;
+
+interface ProducerOptions extends KafkaOptions, FrameStoreFlags, CameraFlags {
   frameTtl: number;
   inlineMaxBytes: number;
   maxRecordBytes: number;
   detect?: string;
-  sendImage: SendImage;
   metricsPort?: number;
   config?: string;
   camera?: string;
-  source?: string;
-  fps?: number;
-  frames?: number;
-  realtime: boolean;
-  loop: boolean;
-  seed: number;
-  bufferMb: number;
-  width?: number;
-  height?: number;
   statsInterval: number;
   stateDir: string;
 }

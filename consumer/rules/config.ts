@@ -3,7 +3,7 @@
 // its code (hooks/targets.ts lists them). Validation errors name the field path, e.g.
 // `rules[2].zone.polygon: expected at least 3 points`. Pure: no file or environment access.
 import { z } from 'zod';
-import { UsageError } from '../../common/errors.js';
+import { configError, firstIssue, type ConfigIssue } from '../../common/config-file.js';
 import { targetSchema, type TargetConfig } from '../hooks/targets.js';
 import { TRIGGERS, type Trigger } from './event.js';
 import { finite, int, missing, seconds } from './fields.js';
@@ -59,6 +59,8 @@ export interface RulesConfig {
 }
 
 const NAME = /^[A-Za-z0-9_.-]+$/;
+/** Names are written in field paths as they are in the file (zones.front-door), unless they start with a digit. */
+const PLAIN_KEY = /^(?!\d)[A-Za-z0-9_.-]+$/;
 const name = z.string().regex(NAME, { error: "expected a name of letters, digits, '_', '.' or '-'" });
 const point = z.tuple([finite, finite], { error: 'expected a point [x, y]' });
 
@@ -130,7 +132,6 @@ const configSchema = z.strictObject({
 
 type RawConfig = z.infer<typeof configSchema>;
 type RawRule = z.infer<typeof ruleSchema>;
-type Issue = { path: PropertyKey[]; message: string };
 
 /**
  * Validates a parsed rules file and resolves names (zones, lines, targets). Throws a UsageError
@@ -138,15 +139,15 @@ type Issue = { path: PropertyKey[]; message: string };
  */
 export function parseRulesConfig(raw: unknown, source = 'rules', o: { requireRules?: boolean } = {}): RulesConfig {
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw usageError(source, firstIssue(parsed.error.issues[0] as z.core.$ZodIssue));
-  const issues: Issue[] = [];
+  if (!parsed.success) throw configError(source, firstIssue(parsed.error), PLAIN_KEY);
+  const issues: ConfigIssue[] = [];
   if (o.requireRules !== false && parsed.data.rules.length === 0) issues.push({ path: ['rules'], message: 'expected at least one rule' });
   const config = resolve(parsed.data, issues);
-  if (issues.length > 0) throw usageError(source, issues[0] as Issue);
+  if (issues.length > 0) throw configError(source, issues[0] as ConfigIssue, PLAIN_KEY);
   return config;
 }
 
-function resolve(raw: RawConfig, issues: Issue[]): RulesConfig {
+function resolve(raw: RawConfig, issues: ConfigIssue[]): RulesConfig {
   const zones: Zone[] = Object.entries(raw.zones).map(([n, z]) => ({ name: n, ...z }));
   const lines: Line[] = Object.entries(raw.lines).map(([n, l]) => ({ name: n, ...l }));
   const seen = new Set<string>();
@@ -175,7 +176,7 @@ function resolve(raw: RawConfig, issues: Issue[]): RulesConfig {
   return { endAfterFrames: raw.endAfterFrames, zones, lines, targets: raw.targets, rules };
 }
 
-function resolveZone(r: RawRule & { zone?: unknown }, zones: Zone[], named: object, issues: Issue[], path: PropertyKey[]): Zone | undefined {
+function resolveZone(r: RawRule & { zone?: unknown }, zones: Zone[], named: object, issues: ConfigIssue[], path: PropertyKey[]): Zone | undefined {
   const ref = r.zone as string | Omit<Zone, 'name'>;
   if (typeof ref === 'string') {
     const z = zones.find((x) => x.name === ref);
@@ -189,7 +190,7 @@ function resolveZone(r: RawRule & { zone?: unknown }, zones: Zone[], named: obje
   return z;
 }
 
-function resolveLine(r: RawRule & { line?: unknown }, lines: Line[], named: object, issues: Issue[], path: PropertyKey[]): Line | undefined {
+function resolveLine(r: RawRule & { line?: unknown }, lines: Line[], named: object, issues: ConfigIssue[], path: PropertyKey[]): Line | undefined {
   const ref = r.line as string | Omit<Line, 'name'>;
   if (typeof ref === 'string') {
     const l = lines.find((x) => x.name === ref);
@@ -205,35 +206,4 @@ function resolveLine(r: RawRule & { line?: unknown }, lines: Line[], named: obje
 function known(named: object): string {
   const names = Object.keys(named);
   return names.length ? ` (known: ${names.join(', ')})` : ' (none defined)';
-}
-
-/** The most specific issue: inside a union, the branch that got furthest into the value. */
-function firstIssue(issue: z.core.$ZodIssue): Issue {
-  if (issue.code === 'invalid_union') {
-    const deeper = issue.errors.map((branch) => branch[0]).filter((b): b is z.core.$ZodIssue => b !== undefined && b.path.length > 0);
-    const best = deeper.sort((a, b) => b.path.length - a.path.length)[0];
-    if (best) {
-      const inner = firstIssue(best);
-      return { path: [...issue.path, ...inner.path], message: inner.message };
-    }
-  }
-  if (issue.code === 'invalid_key' && issue.issues[0]) return { path: issue.path, message: `invalid name: ${issue.issues[0].message}` };
-  if (issue.code === 'unrecognized_keys') return { path: [...issue.path, issue.keys[0] as string], message: 'unknown field' };
-  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return { path: issue.path, message: 'required' };
-  return { path: issue.path, message: issue.message.replace(/^(Invalid input|Too small|Too big|Invalid option): /, '') };
-}
-
-function usageError(source: string, issue: Issue): UsageError {
-  return new UsageError(`${source}: ${formatPath(issue.path) || '(top level)'}: ${issue.message}`);
-}
-
-/** ['rules', 2, 'zone', 'polygon'] → rules[2].zone.polygon */
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else if (typeof p === 'string' && NAME.test(p) && !/^\d/.test(p)) out += out ? `.${p}` : p;
-    else out += `[${JSON.stringify(String(p))}]`;
-  }
-  return out;
 }

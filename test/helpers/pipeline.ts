@@ -91,17 +91,17 @@ export async function waitForStderr(proc: VspProcess, re: RegExp, timeoutMs = 60
 }
 
 /** Every record of a topic (committed ones), once `count` have arrived. */
-export async function readTopic(client: KafkaClient, topic: string, count: number, timeoutMs = 180_000): Promise<{ key: string; value: Buffer }[]> {
+export async function readTopic(client: KafkaClient, topic: string, count: number, timeoutMs = 180_000): Promise<{ partition: number; key: string; value: Buffer }[]> {
   const consumer = client.consumer({ groupId: `read-${topic}-${Date.now()}`, maxWaitTimeInMs: 100 });
-  const out: { key: string; value: Buffer }[] = [];
+  const out: { partition: number; key: string; value: Buffer }[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${topic}: ${out.length} of ${count} records after ${timeoutMs} ms`)), timeoutMs);
       void consumer.run({
-        eachMessage: async ({ message }) => {
-          out.push({ key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0) });
+        eachMessage: async ({ partition, message }) => {
+          out.push({ partition, key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0) });
           if (out.length >= count) {
             clearTimeout(timer);
             resolve();

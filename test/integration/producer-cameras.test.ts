@@ -4,76 +4,20 @@
 // camera nobody answers for) does not stop the others; SIGTERM flushes every camera.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { createKafka, partitionForKey } from '../../common/kafka/client.js';
-import { kafkaConnection } from '../../common/kafka/connection.js';
+import { partitionForKey } from '../../common/kafka/client.js';
 import { freePort } from '../../common/kafka/local.js';
-import { topicNames } from '../../common/kafka/topics.js';
-import { FrameCodec } from '../../common/proto.js';
-import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
-import { REPO, stopAll, vsp, vspRun, type VspProcess } from '../helpers/processes.js';
+import { REPO, stopAll, vsp, vspRun } from '../helpers/processes.js';
+import { freshFrames, logLines, range, readFrames, waitForLog, type FrameRecord, type LogLine } from '../helpers/producer.js';
 
 const run = promisify(execFile);
 const VTEST = path.join(REPO, 'samples/vtest.avi');
-
-interface TopicRecord {
-  partition: number;
-  key: string;
-  frame: Frame__Output;
-}
-
-interface LogLine {
-  msg: string;
-  time: number;
-  camera?: string;
-  [key: string]: unknown;
-}
-
-/** Every record of the topic, in offset order per partition. */
-async function readTopic(bootstrap: string, topic: string): Promise<TopicRecord[]> {
-  const kafka = createKafka(kafkaConnection(bootstrap, 'vsp-test-reader'));
-  const admin = kafka.admin();
-  await admin.connect();
-  const total = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  await admin.disconnect();
-  const records: TopicRecord[] = [];
-  if (total === 0) return records;
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        records.push({ partition, key: String(message.key), frame: FrameCodec.decode(message.value!) });
-        if (records.length >= total) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  // Stable: offset order within each partition is kept.
-  return records.sort((a, b) => a.partition - b.partition);
-}
-
-function logLines(stderr: string): LogLine[] {
-  return stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
-}
-
-async function waitForLog(proc: VspProcess, what: string, test: (lines: LogLine[]) => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (test(logLines(proc.stderr()))) return;
-    if (proc.child.exitCode !== null) throw new Error(`producer exited (${proc.child.exitCode}) before ${what}: ${proc.stderr().slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${proc.stderr().slice(-2000)}`);
-    await sleep(100);
-  }
-}
 
 /** The latest progress line of each camera. */
 function lastProgress(lines: LogLine[]): Map<string, LogLine> {
@@ -81,8 +25,6 @@ function lastProgress(lines: LogLine[]): Map<string, LogLine> {
   for (const l of lines) if (l.msg === 'producer progress' && l.camera) out.set(l.camera, l);
   return out;
 }
-
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /** A short test-pattern video made by ffmpeg. */
 async function makeVideo(file: string, o: { width: number; height: number; fps: number; frames: number }): Promise<void> {
@@ -111,10 +53,7 @@ describe('vsp producer --config: many cameras in one process', function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  async function fresh(partitions: number): Promise<{ prefix: string; topic: string; args: string[] }> {
-    const prefix = await kafka.topics(partitions);
-    return { prefix, topic: topicNames(prefix).frames, args: ['--brokers', kafka.bootstrap, '--prefix', prefix, '--state-dir', path.join(work, `state-${prefix}`)] };
-  }
+  const fresh = (partitions: number) => freshFrames(kafka, partitions, path.join(work, 'state'));
 
   function config(name: string, text: string[]): string {
     const file = path.join(work, name);
@@ -122,8 +61,8 @@ describe('vsp producer --config: many cameras in one process', function () {
     return file;
   }
 
-  function byCamera(records: TopicRecord[]): Map<string, TopicRecord[]> {
-    const out = new Map<string, TopicRecord[]>();
+  function byCamera(records: FrameRecord[]): Map<string, FrameRecord[]> {
+    const out = new Map<string, FrameRecord[]>();
     for (const r of records) out.set(r.key, [...(out.get(r.key) ?? []), r]);
     return out;
   }
@@ -145,7 +84,7 @@ describe('vsp producer --config: many cameras in one process', function () {
     const r = await vspRun(['producer', '--config', file, ...args, '--stats-interval', '0'], { VSP_LOG_LEVEL: 'info' });
     assert.equal(r.code, 0, r.stderr);
 
-    const cameras = byCamera(await readTopic(kafka.bootstrap, topic));
+    const cameras = byCamera(await readFrames(kafka.bootstrap, topic));
     assert.deepEqual([...cameras.keys()].sort(), ['east', 'north', 'south']);
     const expected = { north: [20, 320, 240], south: [30, 320, 240], east: [25, 88, 72] } as const;
     for (const [id, [frames, width, height]] of Object.entries(expected)) {
@@ -172,7 +111,7 @@ describe('vsp producer --config: many cameras in one process', function () {
     // Per-camera seq state: a second run of the same config continues each camera without a gap.
     const again = await vspRun(['producer', '--config', file, ...args, '--stats-interval', '0']);
     assert.equal(again.code, 0, again.stderr);
-    const twice = byCamera(await readTopic(kafka.bootstrap, topic));
+    const twice = byCamera(await readFrames(kafka.bootstrap, topic));
     for (const [id, [frames]] of Object.entries(expected)) assert.deepEqual(twice.get(id)!.map((x) => x.frame.seq), range(1, 2 * frames), id);
   });
 
@@ -192,7 +131,7 @@ describe('vsp producer --config: many cameras in one process', function () {
     assert.equal(plain.length, 1, r.stderr);
     assert.match(plain[0]!, /^vsp: 2 of 5 cameras failed \(the others ran to their end\): gone: file:.*no-such-video\.avi: ffmpeg could not read it: .*; garbage: file:.*broken\.avi: ffmpeg could not read it: /);
 
-    const cameras = byCamera(await readTopic(kafka.bootstrap, topic));
+    const cameras = byCamera(await readFrames(kafka.bootstrap, topic));
     assert.deepEqual([...cameras.keys()].sort(), ['east', 'north', 'south'], 'nothing of the failed cameras');
     for (const [id, v] of Object.entries(videos)) assert.deepEqual(cameras.get(id)!.map((x) => x.frame.seq), range(1, v.frames), id);
 
@@ -250,7 +189,7 @@ describe('vsp producer --config: many cameras in one process', function () {
     assert.deepEqual([...finished.keys()].sort(), ['dead', 'synth', 'walk', 'walk-small']);
     assert.equal(finished.get('dead')!.published, 0);
 
-    const cameras = byCamera(await readTopic(kafka.bootstrap, topic));
+    const cameras = byCamera(await readFrames(kafka.bootstrap, topic));
     for (const id of live) {
       const f = finished.get(id)!;
       assert.equal(f.dropped, 0, id);
@@ -291,7 +230,7 @@ describe('vsp producer --config: many cameras in one process', function () {
 
     const lines = logLines(producer.stderr());
     const finished = new Map(lines.filter((l) => l.msg === 'producer finished').map((l) => [l.camera!, l]));
-    const cameras = byCamera(await readTopic(kafka.bootstrap, topic));
+    const cameras = byCamera(await readFrames(kafka.bootstrap, topic));
     for (const id of ids) {
       const f = finished.get(id)!;
       const seqs = cameras.get(id)!.map((x) => x.frame.seq);
@@ -315,7 +254,7 @@ describe('vsp producer --config: many cameras in one process', function () {
     const file = config('folder.yaml', ['cameras:', '  - { folder: clips, idPrefix: "lot-a." }']);
     const r = await vspRun(['producer', '--config', file, ...args, '--stats-interval', '0']);
     assert.equal(r.code, 0, r.stderr);
-    const cameras = byCamera(await readTopic(kafka.bootstrap, topic));
+    const cameras = byCamera(await readFrames(kafka.bootstrap, topic));
     assert.deepEqual([...cameras.keys()].sort(), ['lot-a.east', 'lot-a.north']);
     assert.deepEqual(cameras.get('lot-a.north')!.map((x) => x.frame.seq), range(1, videos.north.frames));
     assert.deepEqual(cameras.get('lot-a.east')!.map((x) => x.frame.seq), range(1, videos.east.frames));

@@ -3,38 +3,22 @@
 // rpicam-vid stand-in), a flush on SIGTERM, and downscaling.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { createKafka } from '../../common/kafka/client.js';
-import { kafkaConnection } from '../../common/kafka/connection.js';
-import { topicNames } from '../../common/kafka/topics.js';
-import { FrameCodec } from '../../common/proto.js';
 import { timestampToMs } from '../../common/time.js';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
 import { SEQ_BLOCK } from '../../producer/seq-store.js';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
-import { REPO, stopAll, vsp, vspRun, type VspProcess } from '../helpers/processes.js';
+import { REPO, stopAll, vsp, vspRun } from '../helpers/processes.js';
+import { freshFrames, logLines, range, readFrames, waitForLog, type LogLine } from '../helpers/producer.js';
 
 const VTEST = path.join(REPO, 'samples/vtest.avi');
 const STAND_INS = path.join(REPO, 'test/stand-ins');
 const run = promisify(execFile);
-
-interface TopicRecord {
-  partition: number;
-  key: string;
-  frame: Frame__Output;
-}
-
-interface LogLine {
-  msg: string;
-  time: number;
-  [key: string]: unknown;
-}
 
 async function probe(file: string): Promise<{ frames: number; fps: number }> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames,avg_frame_rate', '-of', 'json', file]);
@@ -43,48 +27,7 @@ async function probe(file: string): Promise<{ frames: number; fps: number }> {
   return { frames: Number(stream.nb_read_frames), fps: num! / den! };
 }
 
-/** Every record of the topic, in offset order per partition. */
-async function readTopic(bootstrap: string, topic: string): Promise<TopicRecord[]> {
-  const kafka = createKafka(kafkaConnection(bootstrap, 'vsp-test-reader'));
-  const admin = kafka.admin();
-  await admin.connect();
-  const total = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  await admin.disconnect();
-  const records: TopicRecord[] = [];
-  if (total === 0) return records;
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        records.push({ partition, key: String(message.key), frame: FrameCodec.decode(message.value!) });
-        if (records.length >= total) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return records.sort((a, b) => a.partition - b.partition);
-}
-
-function logLines(proc: VspProcess | { stderr: string }): LogLine[] {
-  const text = typeof proc.stderr === 'string' ? proc.stderr : proc.stderr();
-  return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
-}
-
-async function waitForLog(proc: VspProcess, what: string, test: (l: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = logLines(proc).find(test);
-    if (line) return line;
-    if (proc.child.exitCode !== null) throw new Error(`producer exited (${proc.child.exitCode}) before ${what}: ${proc.stderr().slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${proc.stderr().slice(-2000)}`);
-    await sleep(100);
-  }
-}
-
 const isProgress = (l: LogLine) => l.msg === 'producer progress';
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 function rssBytes(pid: number): number {
   const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -107,17 +50,14 @@ describe('vsp producer into a real Kafka', function () {
     rmSync(work, { recursive: true, force: true });
   });
 
-  async function fresh(partitions = 1): Promise<{ prefix: string; args: string[]; topic: string }> {
-    const prefix = await kafka.topics(partitions);
-    return { prefix, topic: topicNames(prefix).frames, args: ['--brokers', kafka.bootstrap, '--prefix', prefix, '--state-dir', path.join(work, prefix)] };
-  }
+  const fresh = (partitions = 1) => freshFrames(kafka, partitions, work);
 
   it('publishes every frame of a file, in order, to one partition keyed by camera', async () => {
     const { args, topic } = await fresh(4);
     const r = await vspRun(['producer', ...args, '--camera', 'vtest', '--source', 'file:samples/vtest.avi'], { VSP_LOG_LEVEL: 'info' });
     assert.equal(r.code, 0, r.stderr);
 
-    const records = await readTopic(kafka.bootstrap, topic);
+    const records = await readFrames(kafka.bootstrap, topic);
     assert.equal(new Set(records.map((x) => x.partition)).size, 1, 'one camera, one partition');
     assert.ok(records.every((x) => x.key === 'vtest'));
     assert.deepEqual(records.map((x) => x.frame.seq), range(1, vtest.frames));
@@ -137,7 +77,7 @@ describe('vsp producer into a real Kafka', function () {
     }
     assert.equal(timestampToMs(records[0]!.frame.sourceTime), 0, 'pts of the first frame');
 
-    const finished = logLines(r).find((l) => l.msg === 'producer finished');
+    const finished = logLines(r.stderr).find((l) => l.msg === 'producer finished');
     assert.deepEqual([finished?.published, finished?.dropped, finished?.lastSeq], [vtest.frames, 0, vtest.frames]);
   });
 
@@ -145,7 +85,7 @@ describe('vsp producer into a real Kafka', function () {
     const { args, topic } = await fresh();
     const r = await vspRun(['producer', ...args, '--camera', 'paced', '--source', `file:${VTEST}`, '--realtime', '--frames', '41']);
     assert.equal(r.code, 0, r.stderr);
-    const times = (await readTopic(kafka.bootstrap, topic)).map((x) => timestampToMs(x.frame.captureTime));
+    const times = (await readFrames(kafka.bootstrap, topic)).map((x) => timestampToMs(x.frame.captureTime));
     assert.equal(times.length, 41);
     const fps = 40 / ((times[40]! - times[0]!) / 1000);
     assert.ok(Math.abs(fps - vtest.fps) <= vtest.fps * 0.1, `${fps.toFixed(2)} fps, the file has ${vtest.fps}`);
@@ -158,18 +98,18 @@ describe('vsp producer into a real Kafka', function () {
       const r = await vspRun([...producer, '--frames', '10']);
       assert.equal(r.code, 0, r.stderr);
     }
-    assert.deepEqual((await readTopic(kafka.bootstrap, topic)).map((x) => x.frame.seq), range(1, 20), 'no gap, no reuse');
+    assert.deepEqual((await readFrames(kafka.bootstrap, topic)).map((x) => x.frame.seq), range(1, 20), 'no gap, no reuse');
 
     const killed = vsp([...producer, '--realtime', '--stats-interval', '0.5'], { VSP_LOG_LEVEL: 'info' });
-    await waitForLog(killed, '5 frames published', (l) => isProgress(l) && Number(l.published) >= 5);
+    await waitForLog(killed, '5 frames published', (lines) => lines.find((l) => isProgress(l) && Number(l.published) >= 5));
     await killed.stop('SIGKILL');
-    const beforeKill = (await readTopic(kafka.bootstrap, topic)).map((x) => x.frame.seq);
+    const beforeKill = (await readFrames(kafka.bootstrap, topic)).map((x) => x.frame.seq);
     const lastKilled = beforeKill.at(-1)!;
     assert.ok(lastKilled >= 25, `frames of the killed run are in Kafka (up to ${lastKilled})`);
 
     const r = await vspRun([...producer, '--frames', '3']);
     assert.equal(r.code, 0, r.stderr);
-    const after = (await readTopic(kafka.bootstrap, topic)).map((x) => x.frame.seq).slice(beforeKill.length);
+    const after = (await readFrames(kafka.bootstrap, topic)).map((x) => x.frame.seq).slice(beforeKill.length);
     assert.equal(after.length, 3);
     assert.ok(after[0]! > lastKilled, `restart after SIGKILL starts at ${after[0]}, past ${lastKilled}: no seq reused`);
     assert.ok(after[0]! - lastKilled <= SEQ_BLOCK, `skips at most the reserved block (${after[0]} after ${lastKilled})`);
@@ -184,7 +124,7 @@ describe('vsp producer into a real Kafka', function () {
       VSP_LOG_LEVEL: 'info',
     });
     const pid = producer.child.pid!;
-    await waitForLog(producer, '30 frames published', (l) => isProgress(l) && Number(l.published) >= 30);
+    await waitForLog(producer, '30 frames published', (lines) => lines.find((l) => isProgress(l) && Number(l.published) >= 30));
     const rssBefore = rssBytes(pid);
     let rssPeak = rssBefore;
     const sampler = setInterval(() => {
@@ -198,11 +138,11 @@ describe('vsp producer into a real Kafka', function () {
       clearInterval(sampler);
     }
     const backAt = Date.now();
-    const back = await waitForLog(producer, 'Kafka is back', (l) => l.msg === 'Kafka is back: sending again');
-    await waitForLog(producer, '2 s of frames after that', (l) => isProgress(l) && l.time >= back.time + 2000);
+    const back = await waitForLog(producer, 'Kafka is back', (lines) => lines.find((l) => l.msg === 'Kafka is back: sending again'));
+    await waitForLog(producer, '2 s of frames after that', (lines) => lines.find((l) => isProgress(l) && l.time >= back.time + 2000));
     assert.equal(await producer.stop('SIGTERM'), 0, producer.stderr());
 
-    const lines = logLines(producer);
+    const lines = logLines(producer.stderr());
     assert.ok(lines.some((l) => l.msg === 'Kafka unavailable: buffering frames until it is back'));
     const progress = lines.filter(isProgress);
     const maxBuffered = Math.max(...progress.map((l) => Number(l.bufferBytes)));
@@ -218,7 +158,7 @@ describe('vsp producer into a real Kafka', function () {
     const reported = lines.filter((l) => l.msg === 'dropped the oldest buffered frames while Kafka was away or slow');
     assert.equal(reported.reduce((n, l) => n + Number(l.dropped), 0), dropped, 'drop episodes add up to the total');
 
-    const records = await readTopic(kafka.bootstrap, topic);
+    const records = await readFrames(kafka.bootstrap, topic);
     const seqs = records.map((x) => x.frame.seq);
     assert.equal(seqs.length, Number(finished.published));
     const gaps = seqs.slice(1).map((s, i) => s - seqs[i]! - 1);
@@ -235,20 +175,20 @@ describe('vsp producer into a real Kafka', function () {
       PATH: `${STAND_INS}:${process.env.PATH}`,
       VSP_LOG_LEVEL: 'info',
     });
-    await waitForLog(producer, '10 frames published', (l) => isProgress(l) && Number(l.published) >= 10);
+    await waitForLog(producer, '10 frames published', (lines) => lines.find((l) => isProgress(l) && Number(l.published) >= 10));
     // A frozen broker holds the sends, so frames are still buffered when the signal comes.
     kafka.pause();
     try {
-      await waitForLog(producer, '15 frames buffered', (l) => isProgress(l) && Number(l.bufferedFrames) >= 15);
+      await waitForLog(producer, '15 frames buffered', (lines) => lines.find((l) => isProgress(l) && Number(l.bufferedFrames) >= 15));
       producer.child.kill('SIGTERM');
       await sleep(500);
     } finally {
       kafka.resume();
     }
     assert.equal(await producer.exited, 0, producer.stderr());
-    const finished = logLines(producer).find((l) => l.msg === 'producer finished')!;
+    const finished = logLines(producer.stderr()).find((l) => l.msg === 'producer finished')!;
     assert.equal(finished.dropped, 0);
-    const seqs = (await readTopic(kafka.bootstrap, topic)).map((x) => x.frame.seq);
+    const seqs = (await readFrames(kafka.bootstrap, topic)).map((x) => x.frame.seq);
     assert.deepEqual(seqs, range(1, Number(finished.lastSeq)));
   });
 
@@ -258,10 +198,10 @@ describe('vsp producer into a real Kafka', function () {
       PATH: `${STAND_INS}:${process.env.PATH}`,
       VSP_LOG_LEVEL: 'info',
     });
-    await waitForLog(producer, '10 frames published', (l) => isProgress(l) && Number(l.published) >= 10);
+    await waitForLog(producer, '10 frames published', (lines) => lines.find((l) => isProgress(l) && Number(l.published) >= 10));
     await kafka.down();
     try {
-      await waitForLog(producer, 'the outage noticed', (l) => l.msg === 'Kafka unavailable: buffering frames until it is back');
+      await waitForLog(producer, 'the outage noticed', (lines) => lines.find((l) => l.msg === 'Kafka unavailable: buffering frames until it is back'));
       producer.child.kill('SIGTERM');
       assert.equal(await producer.exited, 1);
     } finally {
@@ -287,7 +227,7 @@ describe('vsp producer into a real Kafka', function () {
     ];
     const runs = await Promise.all(sizes.map(([flags], i) => vspRun(['producer', ...args, '--camera', `scaled-${i}`, '--source', `file:${VTEST}`, '--frames', '2', ...flags])));
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
-    const records = await readTopic(kafka.bootstrap, topic);
+    const records = await readFrames(kafka.bootstrap, topic);
     const ofRun = (i: number) => records.filter((x) => x.key === `scaled-${i}`);
     for (const [i, [flags, width, height]] of sizes.entries()) {
       assert.equal(ofRun(i).length, 2);
