@@ -339,6 +339,10 @@ export class Broker {
         }
         return;
       }
+      // Whatever is below the committed offset is done, even when the consumer itself fetched an
+      // older one (kafkajs reads committed offsets without require_stable: during a Kafka failover
+      // it can get those from before a transaction that was still completing).
+      state.skipBelow = BigInt(offset);
       const snap = await this.stateReader.waitFor(key, BigInt(offset), this.o.restoreTimeoutMs ?? 15000);
       if (!snap) {
         this.o.log.warn({ partition: state.partition, committed: offset }, 'no tracker snapshot found for the committed offset; starting fresh trackers');

@@ -81,8 +81,9 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
   const publish = (common: string[], state: string, cameras: string[]) =>
     Promise.all(cameras.map((c) => vspRun(['producer', ...common, '--source', `mot:${path.join(DETS, `${c}.txt`)}`, '--state-dir', state])));
 
-  /** The partition whose leader is killed: one of the frames or tracks topic (of PETS09-S2L1's partition), or the transaction state. */
-  type Role = 'frames' | 'tracks' | 'transactions';
+  /** The partition whose leader is killed: one of the frames or tracks topic (of PETS09-S2L1's partition), the transaction state or the group offsets. */
+  type Role = 'frames' | 'tracks' | 'transactions' | 'groups';
+  const INTERNAL: Partial<Record<Role, string>> = { transactions: '__transaction_state', groups: '__consumer_offsets' };
 
   async function failover(name: string, role: Role, wipe: boolean): Promise<string> {
     const prefix = await cluster.topics(PARTITIONS);
@@ -107,7 +108,8 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
 
     const frames = topicNames(prefix).frames;
     const victimPartition = partitionForKey('PETS09-S2L1', PARTITIONS);
-    const [ledTopic, ledPartition] = role === 'transactions' ? ['__transaction_state', 0] : [topicNames(prefix)[role], victimPartition];
+    const internal = INTERNAL[role];
+    const [ledTopic, ledPartition] = internal ? [internal, 0] : [topicNames(prefix)[role as 'frames' | 'tracks'], victimPartition];
     while (watch.arrivals.length < 200) await sleep(50);
     const victim = await cluster.leaderOf(ledTopic, ledPartition);
     assert.ok(victim > 0, `${ledTopic}[${ledPartition}] has a leader`);
@@ -184,6 +186,10 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
 
   it('the transaction coordinator SIGKILLed mid-run and restarted: the same', async () => {
     await failover('failover-txn', 'transactions', false);
+  });
+
+  it('the group coordinator SIGKILLed mid-run and restarted: the same', async () => {
+    await failover('failover-groups', 'groups', false);
   });
 
   it('the same with the node data directory wiped before restart: it rejoins empty and re-replicates', async () => {

@@ -76,7 +76,8 @@ export async function tracksProduced(bootstrap: string, prefix: string): Promise
 
 /** Starts `vsp broker` and waits until it has joined its group. */
 export async function startBroker(args: string[]): Promise<VspProcess> {
-  const proc = vsp(['broker', ...args], { VSP_LOG_LEVEL: 'info' });
+  // At least info: the tests wait for its info lines (VSP_LOG_LEVEL=debug in the environment goes deeper).
+  const proc = vsp(['broker', ...args], { VSP_LOG_LEVEL: process.env.VSP_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
   await waitForStderr(proc, /"msg":"broker running"/);
   return proc;
 }
