@@ -195,6 +195,8 @@ export class Broker {
         this.drop(state);
         return;
       }
+      // Assignment and opening are seconds apart when a snapshot must be read first.
+      this.o.log.info({ partition, from: String(state.skipBelow >= 0n ? state.skipBelow : batch.messages[0]?.offset ?? '') }, 'partition opened');
       await heartbeat();
     }
     const { pipeline } = state;

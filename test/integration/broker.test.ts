@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
 import { REPO, stopAll, vspRun, type VspProcess } from '../helpers/processes.js';
-import { committedOffsets, startBroker, startProcessor, tracksProduced, waitForGroupDone } from '../helpers/pipeline.js';
+import { committedOffsets, endOffsets, startBroker, startProcessor, tracksProduced, waitForGroupDone } from '../helpers/pipeline.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import { createKafka, partitionForKey } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
@@ -247,7 +247,18 @@ function brokerTests(library: KafkaClientName): void {
       const args = [...common, '--processor', list, '--window', '16', '--batch', '2', '--group', 'coop', '--exactly-once', '--commit-every', '20'];
       const first = await startBroker(args);
       const second = await startBroker(args);
+      const active = new Set(CAMERAS.map((c) => partitionForKey(c, 6)));
       await untilLogged(() => [first, second].every((b) => (assignedOf(b) ?? []).length === 3), 'the first two brokers hold three partitions each');
+      // A partition that moved to the second broker opens there only after its snapshot is read:
+      // that restore must not be mistaken for one caused by the third broker. (A camera may also
+      // have been done before it moved: nothing to open.)
+      const framesTopic = topicNames(prefix).frames;
+      for (let deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 100))) {
+        const [ends, committed] = await Promise.all([endOffsets(kafka.bootstrap, framesTopic), committedOffsets(kafka.bootstrap, 'coop', framesTopic)]);
+        const done = (p: number) => committed.get(p) === ends.get(p);
+        if ([first, second].every((b) => assignedOf(b)!.every((p) => !active.has(p) || done(p) || openedSinceAssigned(b, p)))) break;
+        assert.ok(Date.now() < deadline, 'the first two brokers open their partitions with frames');
+      }
       while ((await tracksProduced(kafka.bootstrap, prefix)) < BigInt(Math.round(TOTAL * 0.3))) await new Promise((r) => setTimeout(r, 50));
       const before = new Map([first, second].map((b) => [b, assignedOf(b)!]));
       const joined = Date.now();
@@ -263,7 +274,6 @@ function brokerTests(library: KafkaClientName): void {
         assert.deepEqual(seqsOf(frames, camera), range(SEQUENCES[camera]!), `${camera}: every frame exactly once, in order`);
         assert.equal(mot(camera), expected.get(camera), `${camera}: identical to vsp track`);
       }
-      const active = new Set(CAMERAS.map((c) => partitionForKey(c, 6)));
       let keptActive = 0;
       for (const [broker, held] of before) {
         const after = logsOf(broker).filter((l) => l.time >= joined && l.time < stopping);
@@ -277,8 +287,9 @@ function brokerTests(library: KafkaClientName): void {
         }
       }
       assert.ok(keptActive > 0, 'some partitions with frames stayed where they were');
-      // What moved is restored by the third broker from the snapshots committed with its offsets.
-      for (const partition of assignedOf(third)!.filter((p) => active.has(p))) {
+      // What moved is restored by the third broker from the snapshots committed with its offsets
+      // (a partition whose camera was done before it moved has nothing to open).
+      for (const { partition } of logsOf(third).filter((l) => l.msg === 'partition opened')) {
         assert.ok(logsOf(third).some((l) => l.msg === 'tracker state restored' && l.partition === partition), `partition ${partition} restored by its new owner`);
       }
     });
@@ -291,6 +302,7 @@ interface LogLine {
   partition?: number;
   partitions?: number[];
   revoked?: number[];
+  added?: number[];
 }
 
 /** A vsp process's JSON log lines (stderr). */
@@ -311,6 +323,13 @@ function logsOf(proc: VspProcess): LogLine[] {
 /** The partitions a broker last logged as assigned to it. */
 function assignedOf(proc: VspProcess): number[] | undefined {
   return logsOf(proc).filter((l) => l.msg === 'partitions assigned').at(-1)?.partitions?.slice().sort((a, b) => a - b);
+}
+
+/** Whether a broker has opened the partition (restored its state) since it was last assigned it. */
+function openedSinceAssigned(proc: VspProcess, partition: number): boolean {
+  const lines = logsOf(proc);
+  const assigned = lines.map((l) => l.msg === 'partitions assigned' && (l.added ?? l.partitions ?? []).includes(partition)).lastIndexOf(true);
+  return assigned >= 0 && lines.slice(assigned + 1).some((l) => l.msg === 'partition opened' && l.partition === partition);
 }
 
 async function untilLogged(done: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
