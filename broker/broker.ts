@@ -14,6 +14,7 @@ import { TrackerStateReader, snapshotKey } from './state-store.js';
 import { barrierRecord, type PartitionSnapshot } from './snapshot-codec.js';
 import type { TrackerSpec } from './tracker/registry.js';
 import { brokerMetrics } from './metrics.js';
+import { beforeDeadline } from '../common/time.js';
 
 export interface BrokerOptions {
   kafka: KafkaClient;
@@ -38,6 +39,15 @@ export interface BrokerOptions {
 /** How long the state reader may take to reach a barrier (it restarts when its own coordinator fails over). */
 const BARRIER_TIMEOUT_MS = 60_000;
 
+/**
+ * How long one exactly-once transaction may take (the producers' transaction.timeout.ms, after
+ * which the coordinator aborts it anyway) before the partition is reprocessed under a new producer.
+ */
+const TRANSACTION_DEADLINE_MS = 60_000;
+
+/** How long a partition's new pipeline waits for its previous one's output to stop before fencing it. */
+const ABANDON_WAIT_MS = 10_000;
+
 /** How long a batch handler waits for window room before pausing the partition instead. */
 const INLINE_WAIT_MS = 2000;
 
@@ -50,6 +60,8 @@ interface PartitionState {
   paused: boolean;
   /** Offsets below this are already reflected in the restored trackers. */
   skipBelow: bigint;
+  /** The offset after the last one admitted: a client that fetches a record again (kafkajs can, when a partition's leader moves) must not get it tracked twice. */
+  next: bigint;
 }
 
 export class Broker {
@@ -202,7 +214,12 @@ export class Broker {
     const { pipeline } = state;
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || pipeline.revoked || this.stopping) break;
-      if (BigInt(message.offset) < state.skipBelow) {
+      const offset = BigInt(message.offset);
+      if (offset < state.skipBelow || offset < state.next) {
+        if (offset >= state.skipBelow) {
+          brokerMetrics.refetched.inc();
+          this.o.log.debug({ partition, offset: message.offset, next: String(state.next) }, 'record fetched again after it was admitted: ignored');
+        }
         resolveOffset(message.offset);
         continue;
       }
@@ -219,6 +236,7 @@ export class Broker {
         if (!isRunning() || isStale() || pipeline.revoked || this.stopping) break;
       }
       pipeline.admit(message);
+      state.next = offset + 1n;
       resolveOffset(message.offset);
     }
     pipeline.dispatch();
@@ -228,7 +246,15 @@ export class Broker {
   }
 
   private async openPartition(partition: number): Promise<PartitionState> {
-    await this.revoking.get(partition);
+    const revoking = this.revoking.get(partition);
+    if (revoking && !(await beforeDeadline(revoking, Date.now() + ABANDON_WAIT_MS))) {
+      // The last owner's transaction hangs (librdkafka can wait on a coordinator that failed over
+      // for minutes): a fresh producer with the same transactional id fences it and settles it.
+      const stuck = this.txnProducers.get(partition);
+      this.txnProducers.delete(partition);
+      if (stuck) void stuck.disconnect().catch(() => {});
+      this.o.log.warn({ partition, waitedMs: ABANDON_WAIT_MS }, 'the previous output of this partition did not stop in time; fencing it');
+    }
     this.revoking.delete(partition);
     const { topics } = this.o;
     const key = snapshotKey(this.o.group, topics.frames, partition);
@@ -259,6 +285,7 @@ export class Broker {
       stateKey: key,
       commitEvery: this.o.commitEvery,
       commitIntervalMs: this.o.commitIntervalMs,
+      transactionDeadlineMs: TRANSACTION_DEADLINE_MS,
       snapshot: (nextOffset) => ({ version: 2, nextOffset, cameras: tracking.snapshot() }),
       commitOffset: (offset) => this.consumer.commitOffsets([{ topic: topics.frames, partition, offset }]),
       onFailure: (err) => this.onSinkFailure(state, err),
@@ -278,7 +305,7 @@ export class Broker {
       },
       log: this.o.log,
     });
-    const state: PartitionState = { partition, pipeline, tracking, sink, paused: false, skipBelow: -1n };
+    const state: PartitionState = { partition, pipeline, tracking, sink, paused: false, skipBelow: -1n, next: -1n };
     await this.restore(state, key);
     this.states.set(partition, state);
     return state;
@@ -397,19 +424,6 @@ export class Broker {
   private resume(state: PartitionState): void {
     state.paused = false;
     this.consumer.resume([{ topic: this.o.topics.frames, partitions: [state.partition] }]);
-  }
-}
-
-/** Whether `work` finished before the deadline (ms since the epoch); it is not cancelled. */
-async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([work.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

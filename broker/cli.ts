@@ -133,8 +133,14 @@ export function brokerCommand(): Command {
     await metrics?.close();
     if (clean) log.info('broker stopped');
     else log.warn('broker stopped at --drain-timeout: frames not committed will be processed again by the next owner');
+    const blocked = kafka.blockedCalls();
+    if (blocked > 0) log.warn({ blocked }, 'a Kafka client call is blocked in its native library: the process ends on SIGTERM (an exit would wait for it forever)');
     // Client retries (Kafka or processors unreachable) must not keep the process alive.
     await new Promise<void>((resolve) => log.flush(() => resolve()));
+    if (blocked > 0) {
+      process.removeAllListeners('SIGTERM');
+      process.kill(process.pid, 'SIGTERM');
+    }
     process.exit(0);
   });
 }

@@ -3,6 +3,7 @@ import { counter, gauge, histogram } from '../common/metrics.js';
 export const brokerMetrics = {
   framesIn: counter('vsp_broker_frames_in_total', 'Frame records admitted from the frames topic', ['partition']),
   framesOut: counter('vsp_broker_frames_out_total', 'Tracked frames produced, by status', ['status']),
+  refetched: counter('vsp_broker_refetched_total', 'Frame records the Kafka client delivered again after they were admitted (ignored)'),
   deadLetters: counter('vsp_broker_dead_letters_total', 'Records sent to the dead-letter topic'),
   retries: counter('vsp_broker_processor_retries_total', 'Processor calls retried after a failure'),
   inFlight: gauge('vsp_broker_inflight_frames', 'Frames in the reorder windows (in flight or waiting for earlier ones)', ['partition']),

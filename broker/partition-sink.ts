@@ -9,6 +9,7 @@ import type { KafkaProducer, KafkaRecord, TopicRecords } from '../common/kafka/t
 import type { Logger } from '../common/log.js';
 import { mergeByTopic } from './output-batcher.js';
 import { snapshotRecords, type PartitionSnapshot } from './snapshot-codec.js';
+import { beforeDeadline } from '../common/time.js';
 
 export interface SinkRecord {
   /** Input offset this record came from. */
@@ -34,6 +35,8 @@ export interface SinkOptions {
   snapshot: (nextOffset: string) => PartitionSnapshot;
   /** at-least-once: commits the consumer offset. */
   commitOffset: (offset: string) => Promise<void>;
+  /** exactly-once: how long one transaction may take before it counts as failed. */
+  transactionDeadlineMs: number;
   /** A send or transaction failed: the partition must be reprocessed from its last commit. */
   onFailure: (err: Error) => void;
   log: Logger;
@@ -176,20 +179,28 @@ export class PartitionSink {
   private async transact(): Promise<void> {
     const { batch, nextOffset } = this.take();
     const state = this.stateMessage(nextOffset);
-    const txn = await this.o.producer.transaction();
-    try {
-      await txn.sendBatch({ topicMessages: [...batch, state], acks: -1 });
-      await txn.sendOffsets({
-        consumerGroupId: this.o.group,
-        topics: [{ topic: this.o.inputTopic, partitions: [{ partition: this.o.partition, offset: nextOffset }] }],
-      });
-    } catch (err) {
-      await txn.abort().catch(() => {});
-      throw err;
+    const txn = (async () => {
+      const txn = await this.o.producer.transaction();
+      try {
+        await txn.sendBatch({ topicMessages: [...batch, state], acks: -1 });
+        await txn.sendOffsets({
+          consumerGroupId: this.o.group,
+          topics: [{ topic: this.o.inputTopic, partitions: [{ partition: this.o.partition, offset: nextOffset }] }],
+        });
+      } catch (err) {
+        await txn.abort().catch(() => {});
+        throw err;
+      }
+      // Not aborted when the commit fails: it may have reached the coordinator, and only a new
+      // producer with this transactional id can learn how it ended (see Broker.txnProducer).
+      await txn.commit();
+    })();
+    // A client can wait forever on a coordinator that failed over (librdkafka did, in the failover
+    // tests): past the deadline the partition is reprocessed, and the new producer fences this one.
+    if (!(await beforeDeadline(txn, Date.now() + this.o.transactionDeadlineMs))) {
+      txn.catch(() => {});
+      throw new Error(`the transaction for offsets below ${nextOffset} did not finish in ${this.o.transactionDeadlineMs / 1000} s`);
     }
-    // Not aborted when the commit fails: it may have reached the coordinator, and only a new
-    // producer with this transactional id can learn how it ended (see Broker.txnProducer).
-    await txn.commit();
     this.markCommitted(nextOffset);
   }
 }

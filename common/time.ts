@@ -23,3 +23,16 @@ export function timestampToMs(ts: Timestamp__Output | null | undefined): number 
 export function nowMs(): number {
   return Number(nowNs()) / 1e6;
 }
+
+/** Whether `work` finished before the deadline (ms since the epoch); it is not cancelled. */
+export async function beforeDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

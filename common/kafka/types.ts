@@ -250,6 +250,12 @@ export interface KafkaClient {
    */
   producer(config?: ProducerConfig): KafkaProducer;
   admin(): KafkaAdmin;
+  /**
+   * Calls into the client's native library that have not returned long after their own timeout
+   * (librdkafka's send_offsets_to_transaction can block for good on a coordinator that failed
+   * over). Each holds a libuv thread, which a normal exit waits for: the process must be killed.
+   */
+  blockedCalls(): number;
 }
 
 /** How to reach Kafka (built by connection.ts from flags, environment and --kafka-config). */

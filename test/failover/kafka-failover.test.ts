@@ -18,6 +18,8 @@ import { kafkaConnection } from '../../common/kafka/connection.js';
 import { topicNames } from '../../common/kafka/topics.js';
 import { checkTopics } from '../../common/kafka/topic-check.js';
 import { TrackedFrameCodec } from '../../common/proto.js';
+import type { KafkaClientName } from '../../common/kafka/types.js';
+import { KAFKA_CLIENTS, requireKafkaClient } from '../helpers/kafka-clients.js';
 
 const DETS = path.join(REPO, 'test/fixtures/mot15/det');
 const SEQUENCES: Record<string, number> = { 'TUD-Campus': 71, 'KITTI-17': 145, 'ETH-Sunnyday': 354, 'PETS09-S2L1': 795 };
@@ -59,13 +61,20 @@ async function watchTracks(bootstrap: string, prefix: string) {
   };
 }
 
-describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', function () {
-  this.timeout(300_000);
+for (const library of KAFKA_CLIENTS) {
+  describe(`Kafka failover on ${library} (3-node KRaft cluster, exactly-once pipeline)`, function () {
+    this.timeout(420_000);
+    failoverTests(library);
+  });
+}
+
+function failoverTests(library: KafkaClientName): void {
   let cluster: TestKafkaCluster;
   const work = mkdtempSync(path.join(os.tmpdir(), 'vsp-failover-'));
   const expected = new Map<string, string>();
 
   before(async () => {
+    requireKafkaClient(library);
     cluster = await startTestKafkaCluster(3);
     for (const camera of CAMERAS) {
       const r = await vspRun(['track', '--mot', path.join(DETS, `${camera}.txt`)]);
@@ -73,7 +82,11 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
       expected.set(camera, r.stdout);
     }
   });
-  afterEach(stopAll);
+  const logSavers: NodeJS.Timeout[] = [];
+  afterEach(async () => {
+    for (const timer of logSavers.splice(0)) clearInterval(timer);
+    await stopAll();
+  });
   after(async () => {
     await cluster?.stop();
   });
@@ -87,7 +100,7 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
 
   async function failover(name: string, role: Role, wipe: boolean): Promise<string> {
     const prefix = await cluster.topics(PARTITIONS);
-    const common = ['--brokers', cluster.bootstrap, '--prefix', prefix];
+    const common = ['--brokers', cluster.bootstrap, '--kafka-client', library, '--prefix', prefix];
     // (A node may learn of the new topics a moment after the one that created them.)
     for (let deadline = Date.now() + 15_000; ; await sleep(250)) {
       const problems = await checkTopics(createKafka(kafkaConnection(cluster.bootstrap, 'vsp-test')), prefix).then(
@@ -103,6 +116,10 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
     const procs = await Promise.all([1, 2].map((seed) => startProcessor(['--impl', 'replay', '--mot-dets', DETS, '--latency-ms', '40-60', '--seed', String(seed)])));
     const list = procs.map((p) => p.address).join(',');
     const broker = await startBroker([...common, '--processor', list, '--window', '2', '--batch', '1', '--group', name, '--exactly-once', '--commit-every', '20']);
+    // The broker's log, kept in the work folder as it goes (a test timing out still leaves it).
+    const logFile = path.join(work, `${name}.broker.log`);
+    const saveLog = setInterval(() => writeFileSync(logFile, broker.stderr()), 2000);
+    logSavers.push(saveLog);
     const state = path.join(work, prefix);
     for (const r of await publish(common, state, EARLY)) assert.equal(r.code, 0, r.stderr);
 
@@ -138,7 +155,6 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
 
     // The broker's own warnings and errors (not the client library's retry noise), and any plain line; the whole log is kept in the work folder.
     const complaints = () => {
-      const logFile = path.join(work, `${name}.broker.log`);
       writeFileSync(logFile, broker.stderr());
       const lines = broker.stderr().split('\n').filter((l) => (/"level":(40|50|60)/.test(l) && !l.includes('"logger":"kafkajs"')) || (l.trim() !== '' && !l.startsWith('{')));
       return `${lines.slice(-15).join('\n')}\n(whole log: ${logFile})`;
@@ -148,6 +164,8 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
     });
     assert.equal(broker.child.exitCode, null, `the broker survived the failover: ${broker.stderr().slice(-2000)}`);
     await broker.stop();
+    clearInterval(saveLog);
+    writeFileSync(logFile, broker.stderr());
     const total = Object.values(SEQUENCES).reduce((a, b) => a + b, 0);
     for (let deadline = Date.now() + 30_000; watch.arrivals.length < total && Date.now() < deadline; ) await sleep(100);
     await watch.stop();
@@ -201,4 +219,4 @@ describe('Kafka failover (3-node KRaft cluster, exactly-once pipeline)', functio
       assert.ok(Date.now() < deadline, `still under-replicated: ${JSON.stringify(underReplicated)}`);
     }
   });
-});
+}

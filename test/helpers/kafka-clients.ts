@@ -3,7 +3,21 @@
 import { resolveKafkaClient } from '../../common/kafka/client.js';
 import type { KafkaClientName } from '../../common/kafka/types.js';
 
-export const KAFKA_CLIENTS: readonly KafkaClientName[] = ['kafkajs', 'rdkafka'];
+const ALL: readonly KafkaClientName[] = ['kafkajs', 'rdkafka'];
+
+/**
+ * Both, unless VSP_TEST_KAFKA_CLIENTS names some (comma-separated): .ci/run runs the kafkajs tests
+ * on an install without the optional native client that way.
+ */
+export const KAFKA_CLIENTS: readonly KafkaClientName[] = testedClients(process.env.VSP_TEST_KAFKA_CLIENTS);
+
+function testedClients(env: string | undefined): readonly KafkaClientName[] {
+  if (!env) return ALL;
+  const names = env.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(ALL as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`VSP_TEST_KAFKA_CLIENTS: unknown client ${unknown.join(', ')} (expected ${ALL.join(', ')})`);
+  return names as KafkaClientName[];
+}
 
 /**
  * For a suite's before(): fails it, naming what to install, when the library cannot run here

@@ -11,8 +11,7 @@ import { isKafkaUnavailable, kafkaFailure } from '../../common/kafka/errors.js';
 import { createTopics, topicNames } from '../../common/kafka/topics.js';
 import type { Assignment, AssignmentChange, ConsumedRecord, GroupConsumer, KafkaClient, KafkaClientName } from '../../common/kafka/types.js';
 import { startTestKafka, type TestKafka } from '../helpers/kafka.js';
-
-const CLIENTS: KafkaClientName[] = ['kafkajs', 'rdkafka'];
+import { KAFKA_CLIENTS as CLIENTS } from '../helpers/kafka-clients.js';
 
 describe('Kafka clients: the same contract on kafkajs and rdkafka', function () {
   let kafka: TestKafka;

@@ -25,6 +25,7 @@ function options(over: Partial<SinkOptions>, sent: Sent[], commits: string[], fa
     stateKey: 'g/frames/2',
     commitEvery: 3,
     commitIntervalMs: 60_000,
+    transactionDeadlineMs: 60_000,
     snapshot: (nextOffset): PartitionSnapshot => ({ version: 2, nextOffset, cameras: {} }),
     commitOffset: async (offset) => void commits.push(offset),
     onFailure: (err) => failures.push(err),
@@ -158,5 +159,29 @@ describe('PartitionSink', () => {
     assert.deepEqual(log, ['batch', 'offsets', 'commit']);
     assert.deepEqual(failures.map((e) => e.message), ['The coordinator is not aware of this member']);
     assert.equal(sink.committed, undefined, 'a commit of unknown outcome is not counted as committed');
+  });
+
+  it('exactly-once: a transaction that hangs past the deadline fails the partition once, and is neither aborted nor counted', async () => {
+    const log: string[] = [];
+    const txn: KafkaTransaction = {
+      send: async () => {},
+      sendBatch: async () => void log.push('batch'),
+      sendOffsets: async () => void log.push('offsets'),
+      commit: () => {
+        log.push('commit');
+        return new Promise(() => {});
+      },
+      abort: async () => void log.push('abort'),
+    };
+    const producer = { transaction: async () => txn } as unknown as KafkaProducer;
+    const failures: Error[] = [];
+    const sink = new PartitionSink(options({ exactlyOnce: true, producer, commitEvery: 1, transactionDeadlineMs: 50 }, [], [], failures));
+    sink.push(record(0));
+    for (let i = 0; i < 5; i++) await settle();
+    assert.equal(failures.length, 0, 'still within the deadline');
+    await new Promise((r) => setTimeout(r, 80));
+    assert.deepEqual(log, ['batch', 'offsets', 'commit']);
+    assert.deepEqual(failures.map((e) => e.message), ['the transaction for offsets below 1 did not finish in 0.05 s']);
+    assert.equal(sink.committed, undefined);
   });
 });

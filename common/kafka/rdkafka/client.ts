@@ -17,8 +17,10 @@ export function createRdKafkaClient(connection: KafkaConnection, options: Client
   const watch = { graceMs: unreachableGraceMs(options.retries), plaintext: !connection.tls };
   /** The running consumer of each group made by this client (transactions send offsets with it). */
   const groups = new Map<string, RdConsumer>();
+  const blocked = new Set<Promise<unknown>>();
   return {
     library: 'rdkafka',
+    blockedCalls: () => blocked.size,
     consumer: (config) =>
       new RdGroupConsumer(
         {
@@ -32,7 +34,7 @@ export function createRdKafkaClient(connection: KafkaConnection, options: Client
         },
         config,
       ),
-    producer: (config = {}) => rdkafkaProducer({ kafka, watch, consumerOfGroup: (groupId) => groups.get(groupId) }, config),
+    producer: (config = {}) => rdkafkaProducer({ kafka, watch, consumerOfGroup: (groupId) => groups.get(groupId), blocked }, config),
     admin: () => rdkafkaAdmin({ kafka, api, connection, options, watch }),
   };
 }

@@ -14,12 +14,16 @@ export interface ProducerContext {
   watch: ConnectWatch;
   /** The connected consumer of a group created from the same client, for sendOffsets. */
   consumerOfGroup(groupId: string): RdConsumer | undefined;
+  /** Native calls of the client's producers that outlived their timeout by far (KafkaClient.blockedCalls). */
+  blocked: Set<Promise<unknown>>;
 }
 
 const TRANSACTION_TIMEOUT_MS = 60_000;
 /** How long a transactional call that timed out (retriably) is tried again. */
 const RETRY_TIMED_OUT_MS = 60_000;
 const TIMED_OUT = -185;
+/** The package gives each transactional call 5 s; one still running long after that is blocked. */
+const BLOCKED_AFTER_MS = 30_000;
 
 export function rdkafkaProducer(ctx: ProducerContext, config: ProducerConfig): KafkaProducer {
   const transactional = config.transactionalId !== undefined;
@@ -83,10 +87,10 @@ export function rdkafkaProducer(ctx: ProducerContext, config: ProducerConfig): K
         sendOffsets: async ({ consumerGroupId, topics }) => {
           const consumer = ctx.consumerOfGroup(consumerGroupId);
           if (!consumer) throw new Error(`rdkafka: sendOffsets for group ${consumerGroupId} needs that group's running consumer, made by the same client`);
-          await retryTimedOut(() => txn.sendOffsets({ consumer, topics }));
+          await retryTimedOut(() => watchBlocked(ctx.blocked, txn.sendOffsets({ consumer, topics })));
         },
-        commit: () => retryTimedOut(() => txn.commit()),
-        abort: () => retryTimedOut(() => txn.abort()),
+        commit: () => retryTimedOut(() => watchBlocked(ctx.blocked, txn.commit())),
+        abort: () => retryTimedOut(() => watchBlocked(ctx.blocked, txn.abort())),
       };
     },
   };
@@ -154,6 +158,18 @@ function sendOn(p: RdProducer, { topic, messages }: SendRequest): Promise<unknow
 
 async function sendBatchOn(p: RdProducer, { topicMessages }: SendBatchRequest): Promise<unknown> {
   return (await Promise.all(topicMessages.map((t) => sendOn(p, t)))).flat();
+}
+
+/** Notes `call` in `blocked` while it runs past BLOCKED_AFTER_MS. */
+function watchBlocked<T>(blocked: Set<Promise<unknown>>, call: Promise<T>): Promise<T> {
+  const timer = setTimeout(() => blocked.add(call), BLOCKED_AFTER_MS);
+  timer.unref();
+  const settled = () => {
+    clearTimeout(timer);
+    blocked.delete(call);
+  };
+  call.then(settled, settled);
+  return call;
 }
 
 /** Runs `op` again while it fails with librdkafka's "timed out" (its transactional calls may be called again then). */
