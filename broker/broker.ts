@@ -71,6 +71,8 @@ export class Broker {
   private readonly txnProducers = new Map<number, KafkaProducer>();
   private readonly states = new Map<number, PartitionState>();
   private readonly revoking = new Map<number, Promise<void>>();
+  /** Each partition's batch handling under way (onBatch). */
+  private readonly handling = new Map<number, Promise<void>>();
   /** Rebalances that revoked every partition (eager), and revocations per partition (cooperative). */
   private revokedAll = 0;
   private readonly revokedOne = new Map<number, number>();
@@ -189,28 +191,26 @@ export class Broker {
     return released && committed;
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  /**
+   * One batch of a partition at a time, in the order they come: the rdkafka client hands a
+   * partition to another worker when a handler holds it for seconds (opening it, say), and two
+   * handlers would open it twice and admit its records out of order.
+   */
+  private onBatch(payload: EachBatchPayload): Promise<void> {
+    const partition = payload.batch.partition;
+    const handled = (this.handling.get(partition) ?? Promise.resolve()).then(() => this.handleBatch(payload));
+    const settled = handled.catch(() => {});
+    this.handling.set(partition, settled);
+    void settled.then(() => {
+      if (this.handling.get(partition) === settled) this.handling.delete(partition);
+    });
+    return handled;
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
-    let state = this.states.get(partition);
-    if (!state) {
-      const mark = this.revocationMark(partition);
-      // Opening can wait seconds (a transaction coordinator failing over, a snapshot to read):
-      // the group must still hear from this member meanwhile.
-      const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
-      try {
-        state = await this.openPartition(partition);
-      } finally {
-        clearInterval(beat);
-      }
-      if (this.revocationMark(partition) !== mark) {
-        // Revoked while it opened: another member owns it now.
-        this.drop(state);
-        return;
-      }
-      // Assignment and opening are seconds apart when a snapshot must be read first.
-      this.o.log.info({ partition, from: String(state.skipBelow >= 0n ? state.skipBelow : batch.messages[0]?.offset ?? '') }, 'partition opened');
-      await heartbeat();
-    }
+    const state = this.states.get(partition) ?? (await this.open(partition, heartbeat, batch.messages[0]?.offset));
+    if (!state) return;
     const { pipeline } = state;
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || pipeline.revoked || this.stopping) break;
@@ -243,6 +243,29 @@ export class Broker {
     const last = batch.messages[batch.messages.length - 1];
     if (last) brokerMetrics.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
     await heartbeat();
+  }
+
+  /** Opens a partition for its first batch; undefined when it was revoked meanwhile. */
+  private async open(partition: number, heartbeat: () => Promise<void>, firstOffset?: string): Promise<PartitionState | undefined> {
+    const mark = this.revocationMark(partition);
+    // Opening can wait seconds (a transaction coordinator failing over, a snapshot to read):
+    // the group must still hear from this member meanwhile.
+    const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
+    let state: PartitionState;
+    try {
+      state = await this.openPartition(partition);
+    } finally {
+      clearInterval(beat);
+    }
+    if (this.revocationMark(partition) !== mark) {
+      // Revoked while it opened: another member owns it now.
+      this.drop(state);
+      return undefined;
+    }
+    // Assignment and opening are seconds apart when a snapshot must be read first.
+    this.o.log.info({ partition, from: String(state.skipBelow >= 0n ? state.skipBelow : firstOffset ?? '') }, 'partition opened');
+    await heartbeat();
+    return state;
   }
 
   private async openPartition(partition: number): Promise<PartitionState> {

@@ -283,7 +283,14 @@ function brokerTests(library: KafkaClientName): void {
         keptActive += kept.filter((p) => active.has(p)).length;
         for (const line of after) {
           if (line.partition === undefined || !kept.includes(line.partition)) continue;
-          assert.doesNotMatch(line.msg, /tracker state restored|no tracker snapshot|output failed|invalid tracker snapshot/, `partition ${line.partition} stayed, yet: ${line.msg}`);
+          const history = () =>
+            logsOf(broker)
+              .filter((l) => l.partition === line.partition || l.msg === 'partitions assigned')
+              .map((l) => `${l.time - joined} ms: ${JSON.stringify({ ...l, time: undefined })}`)
+              .join('\n');
+          if (/tracker state restored|no tracker snapshot|output failed|invalid tracker snapshot/.test(line.msg)) {
+            assert.fail(`partition ${line.partition} stayed, yet: ${line.msg}; this broker's log (ms after the third broker started):\n${history()}`);
+          }
         }
       }
       assert.ok(keptActive > 0, 'some partitions with frames stayed where they were');
