@@ -184,8 +184,9 @@ export function isKafkaUnavailable(err: unknown): boolean {
       continue;
     }
     if (typeof name === 'string' && UNAVAILABLE.has(name)) return true;
-    // Leader elections and the like while a broker comes back.
-    if (name === 'KafkaJSProtocolError' && retriable === true) return true;
+    // Leader elections and the like while a broker comes back. The rdkafka package's admin
+    // raises these with Kafka's code but retriable false (its flag is for transactions only).
+    if (name === 'KafkaJSProtocolError' && (retriable === true || RETRIABLE_PROTOCOL.has(Number(e.code)))) return true;
   }
   return false;
 }

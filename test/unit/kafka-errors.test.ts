@@ -26,6 +26,14 @@ describe('isKafkaUnavailable', () => {
     assert.equal(isKafkaUnavailable(new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out')), true);
   });
 
+  it("waits out a retriable broker error the rdkafka package's admin marks not retriable (a group coordinator loading)", () => {
+    // The shape @confluentinc/kafka-javascript 1.10.1 gives what admin.fetchOffsets threw in the
+    // failover test while a new group coordinator loaded (createKafkaJsErrorFromLibRdKafkaError).
+    const rdError = (code: number, message: string) => Object.assign(new Error(message), { name: 'KafkaJSProtocolError', code, type: -1, retriable: false });
+    assert.equal(isKafkaUnavailable(rdError(14, 'Broker: Coordinator load in progress')), true);
+    assert.equal(isKafkaUnavailable(rdError(10, 'Broker: Message size too large')), false);
+  });
+
   it('waits out retriable broker errors such as a leader election', () => {
     assert.equal(isKafkaUnavailable(new KafkaJSProtocolError({ message: 'There is no leader for this topic-partition', type: 'LEADER_NOT_AVAILABLE', code: 5, retriable: true })), true);
   });
