@@ -179,7 +179,7 @@ export class PartitionSink {
   private async transact(): Promise<void> {
     const { batch, nextOffset } = this.take();
     const state = this.stateMessage(nextOffset);
-    const txn = (async () => {
+    const transaction = (async () => {
       const txn = await this.o.producer.transaction();
       try {
         await txn.sendBatch({ topicMessages: [...batch, state], acks: -1 });
@@ -197,8 +197,8 @@ export class PartitionSink {
     })();
     // A client can wait forever on a coordinator that failed over (librdkafka did, in the failover
     // tests): past the deadline the partition is reprocessed, and the new producer fences this one.
-    if (!(await beforeDeadline(txn, Date.now() + this.o.transactionDeadlineMs))) {
-      txn.catch(() => {});
+    if (!(await beforeDeadline(transaction, Date.now() + this.o.transactionDeadlineMs))) {
+      transaction.catch(() => {});
       throw new Error(`the transaction for offsets below ${nextOffset} did not finish in ${this.o.transactionDeadlineMs / 1000} s`);
     }
     this.markCommitted(nextOffset);

@@ -37,6 +37,21 @@ function options(over: Partial<SinkOptions>, sent: Sent[], commits: string[], fa
 const record = (offset: number) => ({ offset: String(offset), topic: 'tracks', message: { key: 'cam', value: Buffer.from(`o${offset}`) } });
 const stateOf = (batch: TopicRecords[]) => JSON.parse(JSON.parse(String(batch.find((t) => t.topic === 'state')!.messages[0]!.value)).data) as PartitionSnapshot;
 
+/** A transactional producer whose transactions log each step; `commit` decides how the commit ends. */
+function loggingProducer(log: string[], commit: () => Promise<void>): KafkaProducer {
+  const txn: KafkaTransaction = {
+    send: async () => {},
+    sendBatch: async () => void log.push('batch'),
+    sendOffsets: async () => void log.push('offsets'),
+    commit: () => {
+      log.push('commit');
+      return commit();
+    },
+    abort: async () => void log.push('abort'),
+  };
+  return { transaction: async () => txn } as unknown as KafkaProducer;
+}
+
 describe('PartitionSink', () => {
   it('at-least-once: commits the offset only after the outputs and then the snapshot were acknowledged', async () => {
     const sent: Sent[] = [];
@@ -141,17 +156,9 @@ describe('PartitionSink', () => {
 
   it('exactly-once: a failed commit is not aborted (it may have reached the coordinator) and is reported once', async () => {
     const log: string[] = [];
-    const txn: KafkaTransaction = {
-      send: async () => {},
-      sendBatch: async () => void log.push('batch'),
-      sendOffsets: async () => void log.push('offsets'),
-      commit: async () => {
-        log.push('commit');
-        throw new Error('The coordinator is not aware of this member');
-      },
-      abort: async () => void log.push('abort'),
-    };
-    const producer = { transaction: async () => txn } as unknown as KafkaProducer;
+    const producer = loggingProducer(log, async () => {
+      throw new Error('The coordinator is not aware of this member');
+    });
     const failures: Error[] = [];
     const sink = new PartitionSink(options({ exactlyOnce: true, producer, commitEvery: 1 }, [], [], failures));
     sink.push(record(0));
@@ -163,17 +170,7 @@ describe('PartitionSink', () => {
 
   it('exactly-once: a transaction that hangs past the deadline fails the partition once, and is neither aborted nor counted', async () => {
     const log: string[] = [];
-    const txn: KafkaTransaction = {
-      send: async () => {},
-      sendBatch: async () => void log.push('batch'),
-      sendOffsets: async () => void log.push('offsets'),
-      commit: () => {
-        log.push('commit');
-        return new Promise(() => {});
-      },
-      abort: async () => void log.push('abort'),
-    };
-    const producer = { transaction: async () => txn } as unknown as KafkaProducer;
+    const producer = loggingProducer(log, () => new Promise(() => {}));
     const failures: Error[] = [];
     const sink = new PartitionSink(options({ exactlyOnce: true, producer, commitEvery: 1, transactionDeadlineMs: 50 }, [], [], failures));
     sink.push(record(0));
