@@ -2,6 +2,7 @@
 // and headers such as a bearer token for clients; TLS, mTLS and a required bearer token for
 // servers) and the options both sides share.
 import * as grpc from '@grpc/grpc-js';
+import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:http2';
 import { sameSecret } from './secrets.js';
 
 /** Frames can exceed gRPC's 4 MiB default. */
@@ -11,6 +12,14 @@ const MESSAGE_LIMITS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': GRPC_MAX_MESSAGE_BYTES,
 };
+
+/**
+ * HTTP/2 receive window (per stream and per connection). Node's default of 64 KB makes a sender of
+ * frames wait for a WINDOW_UPDATE, i.e. for the receiver's event loop, every 64 KB: with 64 frames
+ * of 14 KB in flight a 50 ms processor answered in 73 ms; with 8 MiB, 59 ms (replay bench, window
+ * 64, batch 8: 1,534 → 1,993 frames/s).
+ */
+export const RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024;
 
 /**
  * Client pings find a dead processor host (no RST: power loss, a cut cable) while calls wait.
@@ -39,7 +48,7 @@ export function createChannel(address: string, security: ChannelSecurity = {}, e
   const { tls, headers } = security;
   if (tls && Boolean(tls.cert) !== Boolean(tls.key)) throw new Error('a TLS client certificate needs both cert and key');
   const credentials = tls ? grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null) : grpc.credentials.createInsecure();
-  const options: grpc.ClientOptions = { ...MESSAGE_LIMITS, ...CLIENT_KEEPALIVE, ...extra };
+  const options: grpc.ClientOptions = { ...MESSAGE_LIMITS, ...CLIENT_KEEPALIVE, 'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES, ...extra };
   if (tls?.serverName) options['grpc.ssl_target_name_override'] = tls.serverName;
   // An interceptor rather than call credentials: these work over plaintext too (a sidecar that
   // terminates TLS, a trusted network).
@@ -95,7 +104,27 @@ export function bindServer(server: grpc.Server, host: string, port: number, secu
   const credentials = tls
     ? grpc.ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.clientCa !== undefined)
     : grpc.ServerCredentials.createInsecure();
-  return new Promise((resolve, reject) => server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound))));
+  return new Promise<number>((resolve, reject) => server.bindAsync(`${host}:${port}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound)))).then((bound) => {
+    widenReceiveWindow(server);
+    return bound;
+  });
+}
+
+/**
+ * grpc-js reads `grpc-node.flow_control_window` on clients only (grpc/grpc-node#3058, open), so a
+ * server's receive window stays at 64 KB: set it on the HTTP/2 servers it listens with.
+ */
+const widened = new WeakSet<Http2Server | Http2SecureServer>();
+
+function widenReceiveWindow(server: grpc.Server): void {
+  const http2Servers = (server as unknown as { http2Servers?: Map<Http2Server | Http2SecureServer, unknown> }).http2Servers;
+  if (!(http2Servers instanceof Map)) throw new Error('grpc-js no longer keeps its HTTP/2 servers in http2Servers: update widenReceiveWindow');
+  for (const http2Server of http2Servers.keys()) {
+    if (widened.has(http2Server)) continue; // bound before
+    widened.add(http2Server);
+    http2Server.updateSettings({ initialWindowSize: RECEIVE_WINDOW_BYTES });
+    http2Server.on('session', (session: ServerHttp2Session) => session.setLocalWindowSize(RECEIVE_WINDOW_BYTES));
+  }
 }
 
 /** `code name: details`, e.g. "UNAVAILABLE: No connection established". */

@@ -38,8 +38,11 @@ export function rdkafkaProducer(ctx: ProducerContext, config: ProducerConfig): K
     retries: 2_147_483_647,
     'message.timeout.ms': transactional ? TRANSACTION_TIMEOUT_MS : 0,
     'message.max.bytes': MAX_MESSAGE_BYTES,
-    // Sends are awaited one request at a time by most callers: batch only what piles up meanwhile.
-    'linger.ms': 2,
+    // No linger: batching is chosen above, from the arrival rate (a paced camera's frame goes at
+    // once, a file source lingers 10 ms, the broker's outputs gather while a request is in flight).
+    // 8 × 30 fps paced, null processor (bench, 2026-12-05): 2 ms gave p50 13.7 ms, 0 gives 6.6–7.7 ms,
+    // and no loss of backlog throughput within this machine's run-to-run spread.
+    'linger.ms': 0,
   };
   let producer: RdProducer | undefined;
   const resendable = new ResendableSends();
