@@ -50,6 +50,8 @@ export interface RunResult {
   fps: number;
   /** Frames that arrived in the steady interval (what fps and the percentiles are over). */
   steadyFrames: number;
+  /** The steady interval ended while the producers were still sending: the rate is sustained, not a backlog drained. */
+  sustained: boolean;
   /** End-to-end latency percentiles (ms) of the frames that arrived in the steady interval. */
   p50: number;
   p95: number;
@@ -176,6 +178,7 @@ export async function runPipeline(ctx: RunContext, spec: RunSpec, id: string): P
       partitions,
       fps: Math.round((to - from) / span),
       steadyFrames: to - from,
+      sustained: to <= lastWhileProducing,
       p50: round(percentile(steady, 50)),
       p95: round(percentile(steady, 95)),
       p99: round(percentile(steady, 99)),

@@ -158,7 +158,7 @@ function tables(): string {
   }
   if (throughput.length > 0) {
     out.push('\n### Pipeline, unthrottled (`bench:pipeline`, throughput)\n');
-    out.push(table(throughput, ['client', 'latencyMs', 'window', 'batch', 'frames', 'steady', 'fps', 'cpuMsPerFrame', 'p50', 'p99', 'lost', 'dup', 'ooo', 'procMs', 'reorderMs', 'cpuKafka', 'cpuBroker', 'cpuProcessor', 'cpuProducers', 'cpuConsumer', 'cpuOther']));
+    out.push(table(throughput, ['client', 'latencyMs', 'window', 'batch', 'frames', 'steady', 'sustained', 'fps', 'cpuMsPerFrame', 'p50', 'p99', 'lost', 'dup', 'ooo', 'procMs', 'reorderMs', 'cpuKafka', 'cpuBroker', 'cpuProcessor', 'cpuProducers', 'cpuConsumer', 'cpuOther']));
   }
   if (load.length > 0) {
     out.push('\n### Pipeline, paced cameras (`bench:pipeline`, load)\n');
@@ -209,9 +209,9 @@ function sideBySide(): string {
   for (const client of clients) {
     const rows = pipelineRows.filter((r) => String(r.client ?? '') === client);
     const nullRuns = rows.filter((r) => r.scenario === 'throughput' && r.latencyMs === 0).sort((a, b) => Number(b.fps) - Number(a.fps));
-    const sustained = nullRuns.find((r) => Number(r.cpuProducers) >= 10);
-    // Producers done before the steady interval: the broker drained a backlog with their CPU free.
-    const draining = nullRuns.find((r) => Number(r.cpuProducers) < 10);
+    const sustained = nullRuns.find((r) => r.sustained === 'yes');
+    // Producers done before the steady interval ended: the broker drained a backlog with their CPU free.
+    const draining = nullRuns.find((r) => r.sustained !== 'yes');
     const paced = rows.find((r) => r.scenario === 'load' && r.cameras === 8 && Number(r.offeredFps) === 240);
     const perFrame = paced ? groups.map((g) => (Number(paced[`cpu${g[0]!.toUpperCase()}${g.slice(1)}`]) * 10 / Number(paced.fps)).toFixed(2)).join(' / ') : '—';
     lines.push(`| ${client || '—'} | ${sustained?.fps ?? '—'} | ${draining?.fps ?? '—'} | ${paced ? `${paced.p50} / ${paced.p99}` : '—'} | ${perFrame} |`);
