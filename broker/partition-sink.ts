@@ -10,6 +10,10 @@ import type { Logger } from '../common/log.js';
 import { mergeByTopic } from './output-batcher.js';
 import { snapshotRecords, type PartitionSnapshot } from './snapshot-codec.js';
 import { beforeDeadline } from '../common/time.js';
+import { isNewGroupGeneration } from '../common/kafka/errors.js';
+
+/** How long a transaction refused for a new group generation waits before it is tried again. */
+const GENERATION_RETRY_MS = 200;
 
 export interface SinkRecord {
   /** Input offset this record came from. */
@@ -179,25 +183,37 @@ export class PartitionSink {
   private async transact(): Promise<void> {
     const { batch, nextOffset } = this.take();
     const state = this.stateMessage(nextOffset);
+    const deadline = Date.now() + this.o.transactionDeadlineMs;
     const transaction = (async () => {
-      const txn = await this.o.producer.transaction();
-      try {
-        await txn.sendBatch({ topicMessages: [...batch, state], acks: -1 });
-        await txn.sendOffsets({
-          consumerGroupId: this.o.group,
-          topics: [{ topic: this.o.inputTopic, partitions: [{ partition: this.o.partition, offset: nextOffset }] }],
-        });
-      } catch (err) {
-        await txn.abort().catch(() => {});
-        throw err;
+      for (;;) {
+        const txn = await this.o.producer.transaction();
+        try {
+          await txn.sendBatch({ topicMessages: [...batch, state], acks: -1 });
+          await txn.sendOffsets({
+            consumerGroupId: this.o.group,
+            topics: [{ topic: this.o.inputTopic, partitions: [{ partition: this.o.partition, offset: nextOffset }] }],
+          });
+        } catch (err) {
+          await txn.abort().catch(() => {});
+          // A rebalance gave the group a new generation while this transaction was open (with
+          // cooperative rebalancing, one that leaves this partition here too): the aborted
+          // transaction is tried again once the consumer has rejoined, the trackers untouched.
+          if (isNewGroupGeneration(err) && !this.abandoned && Date.now() + GENERATION_RETRY_MS < deadline) {
+            this.o.log.info({ partition: this.o.partition, error: (err as Error).message }, 'transaction aborted by a rebalance; trying it again');
+            await new Promise((r) => setTimeout(r, GENERATION_RETRY_MS));
+            continue;
+          }
+          throw err;
+        }
+        // Not aborted when the commit fails: it may have reached the coordinator, and only a new
+        // producer with this transactional id can learn how it ended (see Broker.txnProducer).
+        await txn.commit();
+        return;
       }
-      // Not aborted when the commit fails: it may have reached the coordinator, and only a new
-      // producer with this transactional id can learn how it ended (see Broker.txnProducer).
-      await txn.commit();
     })();
     // A client can wait forever on a coordinator that failed over (librdkafka did, in the failover
     // tests): past the deadline the partition is reprocessed, and the new producer fences this one.
-    if (!(await beforeDeadline(transaction, Date.now() + this.o.transactionDeadlineMs))) {
+    if (!(await beforeDeadline(transaction, deadline))) {
       transaction.catch(() => {});
       throw new Error(`the transaction for offsets below ${nextOffset} did not finish in ${this.o.transactionDeadlineMs / 1000} s`);
     }

@@ -335,8 +335,7 @@ export async function publishCamera(o: CameraPublishOptions): Promise<PublishRes
  * must not slip in between one camera's failed send and its resend: it would take that camera's
  * numbers and be discarded as the duplicate. The cost is little: kafkajs already sends one
  * request at a time per Kafka broker, and the frames a camera captures while it waits go out
- * together in its next batch. (librdkafka numbers batches itself; the turns cost it some
- * pipelining across brokers, nothing else.)
+ * together in its next batch. librdkafka numbers batches itself and needs no lock.
  */
 export class SendLock {
   private tail: Promise<void> = Promise.resolve();

@@ -191,6 +191,22 @@ export function isKafkaUnavailable(err: unknown): boolean {
   return false;
 }
 
+/** Kafka's codes for a group that moved on to a new generation: ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS. */
+const NEW_GROUP_GENERATION = new Set<number>([22, 27]);
+
+/**
+ * True when a group request (e.g. a transaction's offsets) was refused because the group moved to
+ * a new generation: a rebalance began or ended while it was on its way. Asking again with the
+ * consumer's new generation succeeds once it has rejoined.
+ */
+export function isNewGroupGeneration(err: unknown): boolean {
+  for (const e of causes(err)) {
+    const rd = rdkafkaCode(e);
+    if (rd !== undefined ? NEW_GROUP_GENERATION.has(rd) : e.name === 'KafkaJSProtocolError' && NEW_GROUP_GENERATION.has(Number(e.code))) return true;
+  }
+  return false;
+}
+
 /** The error of a failed Kafka operation, with one line saying why and the original as `cause`. */
 export function kafkaFailure(err: unknown, connection: KafkaConnection): KafkaError {
   if (err instanceof KafkaError) return err;

@@ -181,4 +181,57 @@ describe('PartitionSink', () => {
     assert.deepEqual(failures.map((e) => e.message), ['the transaction for offsets below 1 did not finish in 0.05 s']);
     assert.equal(sink.committed, undefined);
   });
+
+  // The shape @confluentinc/kafka-javascript gives a transaction's offsets refused by the group
+  // coordinator (seen when a rebalance completed while the transaction was open).
+  const newGeneration = () => Object.assign(new Error('Failed to commit offsets to transaction: (Broker: Specified group generation id is not valid)'), { name: 'KafkaJSProtocolError', code: 22 });
+
+  it('exactly-once: a transaction refused for a new group generation is aborted and tried again whole, not failed', async () => {
+    const log: string[] = [];
+    let refusals = 2;
+    const txn: KafkaTransaction = {
+      send: async () => {},
+      sendBatch: async (r) => void log.push(`batch ${r.topicMessages.map((t) => `${t.topic}:${t.messages.length}`).join(' ')} next=${stateOf(r.topicMessages).nextOffset}`),
+      sendOffsets: async (r) => {
+        log.push(`offsets ${r.topics[0]!.partitions[0]!.offset}`);
+        if (refusals-- > 0) throw newGeneration();
+      },
+      commit: async () => void log.push('commit'),
+      abort: async () => void log.push('abort'),
+    };
+    const producer = { transaction: async () => txn } as unknown as KafkaProducer;
+    const failures: Error[] = [];
+    const sink = new PartitionSink(options({ exactlyOnce: true, producer, commitEvery: 2 }, [], [], failures));
+    sink.push(record(4));
+    sink.push(record(5));
+    await new Promise((r) => setTimeout(r, 600));
+    const attempt = ['batch tracks:2 state:1 next=6', 'offsets 6'];
+    assert.deepEqual(log, [...attempt, 'abort', ...attempt, 'abort', ...attempt, 'commit']);
+    assert.deepEqual(failures, []);
+    assert.equal(sink.committed, '6');
+  });
+
+  it('exactly-once: a new group generation is not waited out past the transaction deadline', async () => {
+    const log: string[] = [];
+    const txn: KafkaTransaction = {
+      send: async () => {},
+      sendBatch: async () => void log.push('batch'),
+      sendOffsets: async () => {
+        log.push('offsets');
+        throw newGeneration();
+      },
+      commit: async () => void log.push('commit'),
+      abort: async () => void log.push('abort'),
+    };
+    const producer = { transaction: async () => txn } as unknown as KafkaProducer;
+    const failures: Error[] = [];
+    const sink = new PartitionSink(options({ exactlyOnce: true, producer, commitEvery: 1, transactionDeadlineMs: 300 }, [], [], failures));
+    sink.push(record(0));
+    await new Promise((r) => setTimeout(r, 500));
+    // Tried at 0 ms and, 200 ms later, once more: a third try would end past the 300 ms deadline.
+    assert.deepEqual(log, ['batch', 'offsets', 'abort', 'batch', 'offsets', 'abort']);
+    assert.equal(failures.length, 1);
+    assert.match(failures[0]!.message, /generation id is not valid/);
+    assert.equal(sink.committed, undefined);
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CLIENT_ERRORS } from '../../common/kafka/client-errors.js';
-import { KafkaError, TLS_EXPECTED_CODE, isKafkaUnavailable, kafkaFailure } from '../../common/kafka/errors.js';
+import { KafkaError, TLS_EXPECTED_CODE, isKafkaUnavailable, isNewGroupGeneration, kafkaFailure } from '../../common/kafka/errors.js';
 import { kafkaConnection, type KafkaConnection } from '../../common/kafka/connection.js';
 
 const {
@@ -44,6 +44,18 @@ describe('isKafkaUnavailable', () => {
     assert.equal(isKafkaUnavailable(new KafkaJSError('The producer is disconnecting')), false);
     assert.equal(isKafkaUnavailable(new TypeError('x is undefined')), false);
     assert.equal(isKafkaUnavailable('ECONNREFUSED'), false);
+  });
+});
+
+describe('isNewGroupGeneration', () => {
+  it("tells a group's new generation (or a rebalance under way) from other refusals, on both clients", () => {
+    const rdError = (code: number, message: string) => Object.assign(new Error(message), { name: 'KafkaJSProtocolError', code, type: -1, retriable: false });
+    assert.equal(isNewGroupGeneration(rdError(22, 'Failed to commit offsets to transaction: (Broker: Specified group generation id is not valid)')), true);
+    assert.equal(isNewGroupGeneration(Object.assign(new Error('Broker: Group rebalance in progress'), { code: 27, type: 'ERR_REBALANCE_IN_PROGRESS' })), true);
+    assert.equal(isNewGroupGeneration(new KafkaJSProtocolError({ message: 'The provided generation id is not the current generation', type: 'ILLEGAL_GENERATION', code: 22, retriable: false })), true);
+    assert.equal(isNewGroupGeneration(rdError(47, 'Broker: Producer attempted an operation with an old epoch')), false, 'fenced: retrying cannot fix it');
+    assert.equal(isNewGroupGeneration(new KafkaJSProtocolError({ message: 'The coordinator is not aware of this member', type: 'UNKNOWN_MEMBER_ID', code: 25, retriable: false })), false);
+    assert.equal(isNewGroupGeneration(Object.assign(new Error('code 22 but not from Kafka'), { code: 22 })), false);
   });
 });
 
