@@ -40,13 +40,28 @@ export interface BrokerOptions {
 const BARRIER_TIMEOUT_MS = 60_000;
 
 /**
- * How long one exactly-once transaction may take (the producers' transaction.timeout.ms, after
- * which the coordinator aborts it anyway) before the partition is reprocessed under a new producer.
+ * How long one exactly-once transaction may take before the partition is reprocessed under a new
+ * producer (which fences this one): over three times a Kafka node's failover (its
+ * broker.session.timeout.ms, 9 s), and half the producers' transaction.timeout.ms. librdkafka can
+ * leave a partition's records on its internal broker for good after a leader change (seen in the
+ * failover tests: the transaction then never ends), so waiting longer only lengthens the stall.
  */
-const TRANSACTION_DEADLINE_MS = 60_000;
+const TRANSACTION_DEADLINE_MS = 30_000;
 
 /** How long a partition's new pipeline waits for its previous one's output to stop before fencing it. */
 const ABANDON_WAIT_MS = 10_000;
+
+/**
+ * How long opening a partition may take before it is given up and tried again: above the sum of
+ * its bounded waits (the previous output 10 s, a transactional id's initialisation 60 s, the
+ * barrier 60 s, a snapshot 15 s) only when a native call never answers.
+ */
+const OPEN_DEADLINE_MS = 150_000;
+/** How long a partition whose opening failed waits before its next try. */
+const REOPEN_DELAY_MS = 2000;
+
+/** How long a partition with records left may go without admitting one before the broker says why. */
+const STALL_REPORT_MS = 30_000;
 
 /** How long a batch handler waits for window room before pausing the partition instead. */
 const INLINE_WAIT_MS = 2000;
@@ -62,6 +77,13 @@ interface PartitionState {
   skipBelow: bigint;
   /** The offset after the last one admitted: a client that fetches a record again (kafkajs can, when a partition's leader moves) must not get it tracked twice. */
   next: bigint;
+  /** Records after the last batch's, as that batch's high watermark said. */
+  lag: number;
+  /** When the last batch that admitted records came (or the partition opened), and when the last batch came. */
+  progressAt: number;
+  batchAt: number;
+  /** A stall of this partition was reported and it has not progressed since. */
+  stallReported: boolean;
 }
 
 export class Broker {
@@ -73,11 +95,14 @@ export class Broker {
   private readonly revoking = new Map<number, Promise<void>>();
   /** Each partition's batch handling under way (onBatch). */
   private readonly handling = new Map<number, Promise<void>>();
+  /** The partitions whose opening is under way (startOpening). */
+  private readonly opening = new Set<number>();
   /** Rebalances that revoked every partition (eager), and revocations per partition (cooperative). */
   private revokedAll = 0;
   private readonly revokedOne = new Map<number, number>();
   private readonly stateReader: TrackerStateReader;
   private stopping = false;
+  private stallCheck?: NodeJS.Timeout;
 
   constructor(private readonly o: BrokerOptions) {
     this.consumer = o.kafka.consumer({
@@ -107,6 +132,7 @@ export class Broker {
       partitionsConsumedConcurrently: 64,
       eachBatch: (payload) => this.onBatch(payload),
     });
+    this.stallCheck = setInterval(() => this.reportStalls(), STALL_REPORT_MS / 3);
   }
 
   /** Stops consuming, lets in-flight frames finish, commits everything, disconnects. */
@@ -117,6 +143,7 @@ export class Broker {
    */
   async stop(drainMs: number): Promise<boolean> {
     this.stopping = true;
+    clearInterval(this.stallCheck);
     const deadline = Date.now() + drainMs;
     // Still a member of the group while draining, so that the final commits land.
     this.consumer.pause([{ topic: this.o.topics.frames }]);
@@ -176,6 +203,12 @@ export class Broker {
     this.revoking.set(state.partition, state.sink.abandon());
   }
 
+  /** Lets go of a state that was never in use (its opening was given up or revoked). */
+  private discard(state: PartitionState): void {
+    state.pipeline.revoke();
+    void state.sink.abandon();
+  }
+
   /** Changes whenever the partition is revoked. */
   private revocationMark(partition: number): string {
     return `${this.revokedAll}/${this.revokedOne.get(partition) ?? 0}`;
@@ -209,9 +242,19 @@ export class Broker {
 
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const partition = batch.partition;
-    const state = this.states.get(partition) ?? (await this.open(partition, heartbeat, batch.messages[0]?.offset));
-    if (!state) return;
+    const state = this.states.get(partition);
+    if (!state) {
+      // Opening can take long (a coordinator failing over, a snapshot to read) and must not hold
+      // this handler: the rdkafka client runs pause, resume and seek only once every partition's
+      // handler has returned, so one slow opening would stop them all. The partition waits
+      // paused; nothing is resolved, so its records are fetched again once it is open.
+      this.consumer.pause([{ topic: this.o.topics.frames, partitions: [partition] }]);
+      if (!this.opening.has(partition)) this.startOpening(partition, batch.messages[0]?.offset);
+      return;
+    }
     const { pipeline } = state;
+    state.batchAt = Date.now();
+    const nextBefore = state.next;
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || pipeline.revoked || this.stopping) break;
       const offset = BigInt(message.offset);
@@ -240,48 +283,111 @@ export class Broker {
       resolveOffset(message.offset);
     }
     pipeline.dispatch();
+    if (state.next !== nextBefore) {
+      state.progressAt = state.batchAt;
+      state.stallReported = false;
+    }
     const last = batch.messages[batch.messages.length - 1];
-    if (last) brokerMetrics.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1));
+    if (last) {
+      state.lag = Math.max(0, Number(batch.highWatermark) - Number(last.offset) - 1);
+      brokerMetrics.lag.set({ partition: String(partition) }, state.lag);
+    }
     await heartbeat();
   }
 
-  /** Opens a partition for its first batch; undefined when it was revoked meanwhile. */
-  private async open(partition: number, heartbeat: () => Promise<void>, firstOffset?: string): Promise<PartitionState | undefined> {
+  /**
+   * Opens a paused partition in the background and resumes it when open. An opening that fails,
+   * or hangs past OPEN_DEADLINE_MS (a native call that never answers), is given up with its
+   * producer and tried again: the next one's producer fences whatever the hung one left.
+   */
+  private startOpening(partition: number, firstOffset?: string): void {
     const mark = this.revocationMark(partition);
-    // Opening can wait seconds (a transaction coordinator failing over, a snapshot to read):
-    // the group must still hear from this member meanwhile.
-    const beat = setInterval(() => void heartbeat().catch(() => {}), 1000);
-    let state: PartitionState;
-    try {
-      state = await this.openPartition(partition);
-    } finally {
-      clearInterval(beat);
-    }
-    if (this.revocationMark(partition) !== mark) {
-      // Revoked while it opened: another member owns it now.
-      this.drop(state);
-      return undefined;
-    }
-    // Assignment and opening are seconds apart when a snapshot must be read first.
-    this.o.log.info({ partition, from: String(state.skipBelow >= 0n ? state.skipBelow : firstOffset ?? '') }, 'partition opened');
-    await heartbeat();
-    return state;
+    const current = () => !this.stopping && this.revocationMark(partition) === mark;
+    let givenUp = false;
+    const attempt = this.openPartition(partition, () => current() && !givenUp);
+    this.opening.add(partition);
+    void (async () => {
+      let state: PartitionState;
+      try {
+        if (!(await beforeDeadline(attempt, Date.now() + OPEN_DEADLINE_MS))) {
+          givenUp = true;
+          void attempt.then((late) => this.discard(late), () => {});
+          throw new Error(`opening did not finish in ${OPEN_DEADLINE_MS / 1000} s`);
+        }
+        state = await attempt;
+      } catch (err) {
+        if (current()) {
+          this.o.log.warn({ partition, error: (err as Error).message }, 'opening the partition failed; trying again');
+          this.discardTxnProducer(partition);
+          setTimeout(() => this.resumePartition(partition, current), REOPEN_DELAY_MS);
+        } else {
+          // Revoked meanwhile: should it have come back, its next batch opens it afresh.
+          this.resumePartition(partition, () => !this.stopping);
+        }
+        return;
+      } finally {
+        this.opening.delete(partition);
+      }
+      if (!current()) {
+        // Revoked while it opened: another member owns it now, or it came back and its next
+        // batch (the resume lets it come) opens it afresh.
+        this.discard(state);
+        this.resumePartition(partition, () => !this.stopping);
+        return;
+      }
+      this.states.set(partition, state);
+      // Assignment and opening are seconds apart when a snapshot must be read first.
+      this.o.log.info({ partition, from: String(state.skipBelow >= 0n ? state.skipBelow : firstOffset ?? '') }, 'partition opened');
+      this.resume(state);
+    })();
   }
 
-  private async openPartition(partition: number): Promise<PartitionState> {
+  /**
+   * Says once, with what the broker knows of it, when a partition with records left admitted none
+   * for STALL_REPORT_MS — unless it waits, paused, for processors to make room (they report that).
+   */
+  private reportStalls(): void {
+    const now = Date.now();
+    for (const state of this.states.values()) {
+      const waitingForProcessors = state.paused && state.pipeline.full;
+      if (state.stallReported || state.lag === 0 || waitingForProcessors || now - state.progressAt < STALL_REPORT_MS) continue;
+      state.stallReported = true;
+      this.o.log.warn(
+        {
+          partition: state.partition,
+          lag: state.lag,
+          sinceProgressMs: now - state.progressAt,
+          sinceBatchMs: now - state.batchAt,
+          paused: state.paused,
+          inFlight: state.pipeline.size,
+          committed: state.sink.committed,
+          handlerBusy: this.handling.has(state.partition),
+        },
+        'partition stalled: records left, none admitted',
+      );
+    }
+  }
+
+  /** Lets go of a partition's transactional producer without waiting for it (it may hang). */
+  private discardTxnProducer(partition: number): void {
+    const producer = this.txnProducers.get(partition);
+    this.txnProducers.delete(partition);
+    if (producer) void producer.disconnect().catch(() => {});
+  }
+
+  /** Builds a partition's state; `current` is false once the opening was given up or revoked. */
+  private async openPartition(partition: number, current: () => boolean): Promise<PartitionState> {
     const revoking = this.revoking.get(partition);
     if (revoking && !(await beforeDeadline(revoking, Date.now() + ABANDON_WAIT_MS))) {
       // The last owner's transaction hangs (librdkafka can wait on a coordinator that failed over
       // for minutes): a fresh producer with the same transactional id fences it and settles it.
-      const stuck = this.txnProducers.get(partition);
-      this.txnProducers.delete(partition);
-      if (stuck) void stuck.disconnect().catch(() => {});
+      this.discardTxnProducer(partition);
       this.o.log.warn({ partition, waitedMs: ABANDON_WAIT_MS }, 'the previous output of this partition did not stop in time; fencing it');
     }
     this.revoking.delete(partition);
     const { topics } = this.o;
     const key = snapshotKey(this.o.group, topics.frames, partition);
-    const producer = this.o.exactlyOnce ? await this.txnProducer(partition, key) : this.producer;
+    const producer = this.o.exactlyOnce ? await this.txnProducer(partition, key, current) : this.producer;
     const tracking = new CameraTracking({
       spec: this.o.tracker,
       source: { topic: topics.frames, partition },
@@ -328,13 +434,13 @@ export class Broker {
       },
       log: this.o.log,
     });
-    const state: PartitionState = { partition, pipeline, tracking, sink, paused: false, skipBelow: -1n, next: -1n };
+    const now = Date.now();
+    const state: PartitionState = { partition, pipeline, tracking, sink, paused: false, skipBelow: -1n, next: -1n, lag: 0, progressAt: now, batchAt: now, stallReported: false };
     await this.restore(state, key);
-    this.states.set(partition, state);
     return state;
   }
 
-  private async txnProducer(partition: number, stateKey: string): Promise<KafkaProducer> {
+  private async txnProducer(partition: number, stateKey: string, current: () => boolean): Promise<KafkaProducer> {
     let producer = this.txnProducers.get(partition);
     if (!producer) {
       producer = this.o.kafka.producer({
@@ -346,6 +452,11 @@ export class Broker {
       // of this partition and finishes the transaction it left (commits it if its commit had
       // begun — even when its client never heard so —, else aborts it).
       await producer.connect();
+      if (!current()) {
+        // Its opening was given up meanwhile: a later one makes its own.
+        void producer.disconnect().catch(() => {});
+        throw new Error('opening given up');
+      }
       this.txnProducers.set(partition, producer);
     }
     await this.readPastLastTransaction(producer, partition, stateKey);
@@ -428,15 +539,12 @@ export class Broker {
     this.states.delete(state.partition);
     // exactly-once: the failed transaction may still commit (a commit whose answer was lost).
     // A new producer for the partition settles it before the partition is restored (txnProducer).
-    const failed = this.txnProducers.get(state.partition);
-    if (failed) {
-      this.txnProducers.delete(state.partition);
-      void failed.disconnect().catch(() => {});
-    }
+    this.discardTxnProducer(state.partition);
     const committed = state.sink.committed;
     try {
       this.consumer.seek({ topic: this.o.topics.frames, partition: state.partition, offset: committed ?? String(state.skipBelow >= 0n ? state.skipBelow : 0n) });
-      this.resume(state);
+      // Its next batch opens it again.
+      this.resumePartition(state.partition, () => !this.stopping);
     } catch (seekErr) {
       // The client is restarting its group membership (its coordinator failed over): it then
       // fetches every partition from the committed offsets anyway, which is where this seek led.
@@ -446,7 +554,22 @@ export class Broker {
 
   private resume(state: PartitionState): void {
     state.paused = false;
-    this.consumer.resume([{ topic: this.o.topics.frames, partitions: [state.partition] }]);
+    this.resumePartition(state.partition, () => this.states.get(state.partition) === state && !state.paused && !this.stopping);
+  }
+
+  /**
+   * Resumes a partition while `wanted` says so. kafkajs refuses while it restarts its consumer
+   * group after a Kafka error (its rejoin then resumes what it assigns): tried again shortly, as
+   * nothing else would.
+   */
+  private resumePartition(partition: number, wanted: () => boolean): void {
+    if (!wanted()) return;
+    try {
+      this.consumer.resume([{ topic: this.o.topics.frames, partitions: [partition] }]);
+    } catch (err) {
+      this.o.log.debug({ partition, error: (err as Error).message }, 'resume refused; trying again');
+      setTimeout(() => this.resumePartition(partition, wanted), REOPEN_DELAY_MS);
+    }
   }
 }
 

@@ -2,8 +2,13 @@
 // project is installed; see docs/opencv.md). Imported on first use only, so that nothing but the
 // features that need it (processor --impl opencv-hog, consumer --display window) depends on it.
 import { stripVTControlCharacters } from 'node:util';
+import type { OpenCv } from './opencv-api.js';
 
-export type OpenCv = typeof import('@u4/opencv4nodejs').cv;
+export type { OpenCv } from './opencv-api.js';
+
+// Names in variables: the packages may be absent when this compiles (see opencv-api.ts).
+const BINDING = '@u4/opencv4nodejs';
+const BUILD_HELPER = '@u4/opencv-build';
 
 export const OPENCV_MISSING = 'OpenCV is not installed: apt-get install libopencv-dev, then npm ci (see docs/opencv.md)';
 
@@ -24,8 +29,8 @@ async function importOpenCv(): Promise<OpenCv> {
   process.env.OPENCV4NODEJS_DISABLE_EXTERNAL_MEM_TRACKING ??= '1';
   try {
     // Its build helper logs its configuration search on stdout, which carries vsp's own output.
-    (await import('@u4/opencv-build')).Log.silence = true;
-    return (await import('@u4/opencv4nodejs')).cv;
+    ((await import(BUILD_HELPER)) as { Log: { silence: boolean } }).Log.silence = true;
+    return ((await import(BINDING)) as { cv: OpenCv }).cv;
   } catch (err) {
     const { code } = err as NodeJS.ErrnoException;
     // The package left out (--omit=optional), or installed without its native part (no OpenCV then).

@@ -1,10 +1,10 @@
 // People detector on OpenCV's HOG descriptor with its default people SVM (Dalal & Triggs, a
 // 64x128 window trained on INRIA pedestrians). No model file and CPU only; it finds upright,
 // unoccluded people and misses small, partly hidden or sitting ones (see docs/opencv.md).
-import sharp from 'sharp';
 import type { Box } from '../common/boxes.js';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import { loadOpenCv } from '../common/opencv.js';
+import { loadSharp } from '../common/sharp.js';
 import type { Detection, Detector, FrameDetections } from './detector.js';
 
 /** How the frames are searched; docs/opencv.md explains each choice. */
@@ -92,6 +92,7 @@ export function suppressOverlaps(boxes: readonly Detection[], max: number): Dete
 
 /** The frame as packed 8-bit RGB, enlarged by HOG_PARAMS.upscale. Strict: a truncated JPEG fails. */
 async function decodeEnlarged(frame: Frame__Output) {
+  const sharp = await loadSharp();
   const image = frame.encoding === 'RGB24'
     ? sharp(frame.image, { raw: { width: frame.width, height: frame.height, channels: 3 } })
     : sharp(frame.image);

@@ -16,10 +16,10 @@ import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import type { ImageInfo__Output } from '../common/gen/legacy/ImageInfo.js';
 import type { ImageInfoWithMeta } from '../common/gen/legacy/ImageInfoWithMeta.js';
 import type { Detector } from './detector.js';
-import sharp from 'sharp';
 import { jpegSize } from '../common/jpeg.js';
 import { DEFAULT_FRAME_LIMITS, imageProblem, type FrameLimits } from '../common/frame-limits.js';
 import { FrameStoreUnavailable, resolveFrameImages, type FrameStore } from '../common/frame-store.js';
+import { loadSharp } from '../common/sharp.js';
 
 export interface ServeOptions {
   /** vsp: vsp.v1.Processor; legacy: the original design's Detector.Detect (one image per call). */
@@ -61,6 +61,7 @@ export async function invalidFrame(frame: Frame__Output, limits: FrameLimits = D
     // (a third of a millisecond a frame). Other formats: sharp reads the header.
     if (frame.encoding === 'JPEG') ({ width, height } = jpegSize(frame.image));
     else {
+      const sharp = await loadSharp();
       const meta = await sharp(frame.image, { limitInputPixels: limits.maxPixels }).metadata();
       if (meta.format !== SHARP_FORMAT[String(frame.encoding)]) return `image is ${String(meta.format)}, not ${String(frame.encoding)}`;
       ({ width = 0, height = 0 } = meta);

@@ -1,9 +1,9 @@
 // Detector for the synthetic scene (common/synthetic): finds its coloured rectangles in the
 // decoded pixels. No model: it exercises the whole pipeline with exactly known ground truth.
-import sharp from 'sharp';
 import type { Frame__Output } from '../common/gen/vsp/v1/Frame.js';
 import { findBoxes } from '../common/synthetic/find-boxes.js';
 import { SCENE_LABELS } from '../common/synthetic/scene.js';
+import { loadSharp } from '../common/sharp.js';
 import type { Detector, FrameDetections } from './detector.js';
 
 export function createSyntheticDetector(): Detector {
@@ -41,5 +41,6 @@ async function detectOne(image: Buffer): Promise<FrameDetections> {
 
 /** Async so that sharp's synchronous throws (e.g. on an empty buffer) become rejections too. */
 async function decode(image: Buffer) {
+  const sharp = await loadSharp();
   return sharp(image).raw().toBuffer({ resolveWithObject: true });
 }

@@ -1,7 +1,7 @@
 // Optional downscaling (`--width`, `--height`): detectors rarely need a camera's full size, and
 // smaller frames cost less Kafka bandwidth and storage. Only a frame that actually shrinks is
 // decoded and re-encoded; every other JPEG passes through untouched.
-import sharp from 'sharp';
+import { loadSharp } from '../common/sharp.js';
 import type { SourceFrame } from './sources/types.js';
 
 export interface SizeLimit {
@@ -40,6 +40,7 @@ export function scaledSize(source: Size, limit: SizeLimit): Size {
 export async function downscale(frame: SourceFrame, limit: SizeLimit): Promise<SourceFrame> {
   const size = scaledSize(frame, limit);
   if (size.width === frame.width && size.height === frame.height) return frame;
+  const sharp = await loadSharp();
   const image = await sharp(frame.image).resize(size.width, size.height, { fit: 'fill' }).jpeg({ quality: JPEG_QUALITY }).toBuffer();
   return { ...frame, image, ...size };
 }

@@ -1,11 +1,12 @@
 // Draws a frame of the synthetic scene into a raw RGB buffer and encodes it as JPEG.
-import sharp from 'sharp';
+import { loadSharp } from '../sharp.js';
 import { BACKGROUND, sceneAt, type Rgb, type SceneObject, type SceneParams } from './scene.js';
 
 const JPEG_QUALITY = 85;
 
 /** The JPEG of frame `seq` of the scene. */
 export async function renderFrame(params: SceneParams, seq: number): Promise<Buffer> {
+  const sharp = await loadSharp();
   const { width, height } = params;
   const objects = sceneAt(params, seq);
   // A fresh buffer per frame: sharp reads it asynchronously, so concurrent calls cannot share one.

@@ -1,9 +1,9 @@
 // Draws a frame's tracks onto its (BGR) image for the desktop window, in the web viewer's style
 // (web/overlay-style.ts: same colour per track id, same tag text, line and tag sizes): box,
 // `#id label` tag, trail, and an overlay with the camera's frame rate and end-to-end latency.
-import type { Mat } from '@u4/opencv4nodejs';
 import type { Track__Output } from '../../common/gen/vsp/v1/Track.js';
 import type { OpenCv } from '../../common/opencv.js';
+import type { Mat } from '../../common/opencv-api.js';
 import { lineWidth, TAG_PADDING, tagFontSize, tagHeightFor, tagLeft, tagText, tagTop, tagWidthFor, textRgbOn, trackColor, type Rgb } from '../web/overlay-style.js';
 import type { Point } from './trails.js';
 

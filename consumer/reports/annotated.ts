@@ -3,8 +3,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { DEFAULT_FRAME_LIMITS, imageProblem } from '../../common/frame-limits.js';
+import { loadSharp } from '../../common/sharp.js';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
 import type { Track__Output } from '../../common/gen/vsp/v1/Track.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
@@ -12,7 +13,8 @@ import { cssColor, lineWidth, TAG_PADDING, tagFontSize, tagHeightFor, tagLeft, t
 import { cameraFileName, type ImageReport, type ReportFormat } from './report.js';
 
 /** The frame's image as a sharp pipeline, whatever its encoding; frames from Kafka are not trusted. */
-function frameImage(frame: Frame__Output): Sharp {
+async function frameImage(frame: Frame__Output): Promise<Sharp> {
+  const sharp = await loadSharp();
   const problem = imageProblem(frame);
   if (problem) throw new Error(problem);
   const limitInputPixels = DEFAULT_FRAME_LIMITS.maxPixels;
@@ -44,7 +46,7 @@ function overlaySvg(width: number, height: number, tracks: readonly Track__Outpu
 
 /** The frame as a JPEG with its tracks drawn. */
 export async function annotateFrame(frame: Frame__Output, tracks: readonly Track__Output[]): Promise<Buffer> {
-  const image = frameImage(frame);
+  const image = await frameImage(frame);
   const { width, height } = await image.metadata();
   return image
     .composite([{ input: Buffer.from(overlaySvg(width, height, tracks)), top: 0, left: 0 }])

@@ -1,6 +1,7 @@
 // Frame → model input: decode (JPEG/PNG/RGB24) and resize with sharp, then normalise into a
 // planar float tensor in the model's channel order.
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
+import { loadSharp } from '../../common/sharp.js';
 import type { Frame__Output } from '../../common/gen/vsp/v1/Frame.js';
 import { letterbox, stretch, type Placement } from './letterbox.js';
 
@@ -23,7 +24,8 @@ export interface PreparedFrame {
   placement: Placement;
 }
 
-function source(frame: Frame__Output): Sharp {
+async function source(frame: Frame__Output): Promise<Sharp> {
+  const sharp = await loadSharp();
   if (frame.encoding === 'RGB24') {
     if (frame.image.length !== frame.width * frame.height * 3) throw new Error(`RGB24 frame is ${frame.image.length} bytes, expected ${frame.width}x${frame.height}x3`);
     return sharp(frame.image, { raw: { width: frame.width, height: frame.height, channels: 3 } });
@@ -33,7 +35,7 @@ function source(frame: Frame__Output): Sharp {
 
 /** Decodes and prepares one frame; rejects (for this frame only) when the image is unreadable. */
 export async function prepareFrame(frame: Frame__Output, spec: InputSpec): Promise<PreparedFrame> {
-  const image = source(frame);
+  const image = await source(frame);
   // The header gives the real size (Frame.width/height are the producer's claim).
   const { width: srcWidth, height: srcHeight } = await image.metadata();
   if (!srcWidth || !srcHeight) throw new Error('image has no size');

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import sharp from 'sharp';
 import { jpegSize } from '../../common/jpeg.js';
+import { loadSharp } from '../../common/sharp.js';
 import { RealtimePacer } from './pacing.js';
 import type { FrameSource, SourceFrame, SourceOptions } from './types.js';
 
@@ -29,6 +29,7 @@ async function readAsJpeg(file: string): Promise<Buffer> {
   // 30 frames a second those wake-ups cost more CPU than the reads (measured: 0.5 ms a frame).
   const bytes = readFileSync(file);
   if (bytes[0] === 0xff && bytes[1] === 0xd8) return bytes;
+  const sharp = await loadSharp();
   return sharp(bytes).jpeg({ quality: 90 }).toBuffer();
 }
 

@@ -2,21 +2,20 @@
 // a processor replaying that file's detections (keyed by seq) can drive the pipeline without video.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { FrameSource, SourceFrame } from './types.js';
 
 const BLANK_WIDTH = 64;
 const BLANK_HEIGHT = 48;
 
-let blank: Promise<Buffer> | undefined;
-
-/** The placeholder image, encoded once and shared by every frame. */
-function blankJpeg(): Promise<Buffer> {
-  blank ??= sharp({ create: { width: BLANK_WIDTH, height: BLANK_HEIGHT, channels: 3, background: { r: 128, g: 128, b: 128 } } })
-    .jpeg()
-    .toBuffer();
-  return blank;
-}
+/**
+ * The placeholder image shared by every frame: a 64x48 mid-grey (128, 128, 128) baseline JPEG,
+ * made once with sharp (`sharp({ create: { width: 64, height: 48, channels: 3, background: 128 grey } }).jpeg()`)
+ * and kept as bytes, so that this source needs no image library (test/unit/synthetic-sources.test.ts decodes it).
+ */
+export const BLANK_JPEG = Buffer.from(
+  '/9j/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCAAwAEADASIAAhEBAxEB/8QAFAABAAAAAAAAAAAAAAAAAAAAAP/EABQQAQAAAAAAAAAAAAAAAAAAAAD/xAAUAQEAAAAAAAAAAAAAAAAAAAAA/8QAFBEBAAAAAAAAAAAAAAAAAAAAAP/aAAwDAQACEQMRAD8AAAAAAAAAAAAAAAAAAAAAAAAA/9k=',
+  'base64',
+);
 
 /** Default camera id of a MOT file: its base name without extension ('det/TUD-Campus.txt' → 'TUD-Campus'). */
 export function motCameraId(file: string): string {
@@ -54,9 +53,8 @@ export function motBlankSource(file: string): FrameSource {
      */
     async *frames(signal: AbortSignal): AsyncIterable<SourceFrame> {
       const last = lastMotFrame(await readFile(file, 'utf8'), file);
-      const image = await blankJpeg();
       for (let frame = 1; frame <= last && !signal.aborted; frame++) {
-        yield { image, width: BLANK_WIDTH, height: BLANK_HEIGHT, seq: frame };
+        yield { image: BLANK_JPEG, width: BLANK_WIDTH, height: BLANK_HEIGHT, seq: frame };
       }
     },
   };

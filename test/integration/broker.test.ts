@@ -20,6 +20,7 @@ import { readMotFile } from '../../common/mot/read-file.js';
 import { snapshotRecords } from '../../broker/snapshot-codec.js';
 import type { KafkaClientName } from '../../common/kafka/types.js';
 import { KAFKA_CLIENTS, requireKafkaClient } from '../helpers/kafka-clients.js';
+import { logLines } from '../helpers/producer.js';
 
 const DETS = path.join(REPO, 'test/fixtures/mot15/det');
 const SEQUENCES: Record<string, number> = { 'TUD-Campus': 71, 'KITTI-17': 145, 'ETH-Sunnyday': 354, 'PETS09-S2L1': 795 };
@@ -108,7 +109,7 @@ function brokerTests(library: KafkaClientName): void {
     // outputs of all 20 frames acknowledged, the snapshot saying so, the offset still at 0.
     const prefix = await kafka.topics(1);
     const common = ['--brokers', kafka.bootstrap, '--kafka-client', library, '--prefix', prefix];
-    const produced = await vspRun(['producer', ...common, '--camera', 'cam', '--source', 'synthetic:160x120', '--frames', '20', '--state-dir', path.join(work, prefix)]);
+    const produced = await vspRun(['producer', ...common, '--source', `mot:${path.join(DETS, 'TUD-Campus.txt')}`, '--frames', '20', '--state-dir', path.join(work, prefix)]);
     assert.equal(produced.code, 0, produced.stderr);
     const topics = topicNames(prefix);
     const client = createKafka({ ...kafkaConnection(kafka.bootstrap, 'test'), client: library });
@@ -122,7 +123,7 @@ function brokerTests(library: KafkaClientName): void {
     await producer.send({ topic: topics.trackerState, acks: -1, messages });
     await producer.disconnect();
 
-    const { address } = await startProcessor(['--impl', 'synthetic']);
+    const { address } = await startProcessor(['--impl', 'replay', '--mot-dets', DETS]);
     const broker = await startBroker([...common, '--processor', address, '--group', 'resume']);
     // Nothing is left to process, yet the group catches up with the end of the partition.
     await waitForGroupDone(kafka.bootstrap, prefix, 'resume', 30_000);
@@ -133,9 +134,9 @@ function brokerTests(library: KafkaClientName): void {
   it('SIGTERM right after the last output: the final commit lands (committed offset = end of partition)', async () => {
     const prefix = await kafka.topics(1);
     const common = ['--brokers', kafka.bootstrap, '--kafka-client', library, '--prefix', prefix];
-    const produced = await vspRun(['producer', ...common, '--camera', 'cam', '--source', 'synthetic:160x120', '--frames', '40', '--state-dir', path.join(work, prefix)]);
+    const produced = await vspRun(['producer', ...common, '--source', `mot:${path.join(DETS, 'TUD-Campus.txt')}`, '--frames', '40', '--state-dir', path.join(work, prefix)]);
     assert.equal(produced.code, 0, produced.stderr);
-    const { address } = await startProcessor(['--impl', 'synthetic']);
+    const { address } = await startProcessor(['--impl', 'replay', '--mot-dets', DETS]);
     // Commits are due only every 100 frames or 60 s: only the shutdown commits.
     const broker = await startBroker([...common, '--processor', address, '--group', 'term', '--commit-every', '100', '--commit-interval-ms', '60000']);
     while ((await tracksProduced(kafka.bootstrap, prefix)) < 40n) await new Promise((r) => setTimeout(r, 20));
@@ -235,6 +236,40 @@ function brokerTests(library: KafkaClientName): void {
     const { frames, mot } = await readResults(common, 'scale');
     for (const camera of CAMERAS) {
       assert.deepEqual([...new Set(seqsOf(frames, camera))].sort((a, b) => a - b), range(SEQUENCES[camera]!), `${camera}: complete`);
+      assert.equal(mot(camera), expected.get(camera), `${camera}: identical to vsp track`);
+    }
+  });
+
+  it('a partition slow to open holds up no other: they are all done before it opens, output unchanged', async () => {
+    const { prefix, common } = await publishSequences();
+    const frames = topicNames(prefix).frames;
+    // A committed offset with no snapshot behind it: opening that partition waits 15 s for one,
+    // then starts fresh trackers from the offset (0: every frame, so the output is unchanged).
+    const slow = partitionForKey('TUD-Campus', 4);
+    const admin = createKafka({ ...kafkaConnection(kafka.bootstrap, 'test'), client: library }).admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId: 'slow-open', topic: frames, partitions: [{ partition: slow, offset: '0' }] });
+    await admin.disconnect();
+    const { list } = await replayProcessors(2, '0-20');
+    const broker = await startBroker([...common, '--processor', list, '--window', '4', '--group', 'slow-open']);
+    const openedSlow = () => logLines(broker.stderr()).some((l) => l.msg === 'partition opened' && l.partition === slow);
+    for (;;) {
+      const [ends, committed] = await Promise.all([endOffsets(kafka.bootstrap, frames), committedOffsets(kafka.bootstrap, 'slow-open', frames)]);
+      const othersDone = [...ends].every(([p, end]) => p === slow || end === 0n || (committed.get(p) ?? -1n) >= end);
+      // Read after the offsets: when the others were done, the slow partition was still opening.
+      const opened = openedSlow();
+      if (othersDone) {
+        assert.ok(!opened, `the other partitions finished only after partition ${slow} opened: ${broker.stderr().slice(-2000)}`);
+        break;
+      }
+      assert.ok(!opened, `partition ${slow} opened before the others were done (committed ${[...committed].join(' ')} of ${[...ends].join(' ')})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await waitForGroupDone(kafka.bootstrap, prefix, 'slow-open');
+    await broker.stop();
+    const { frames: tracked, mot } = await readResults(common, 'slow-open');
+    for (const camera of CAMERAS) {
+      assert.deepEqual(seqsOf(tracked, camera), range(SEQUENCES[camera]!), `${camera}: every frame once, in order`);
       assert.equal(mot(camera), expected.get(camera), `${camera}: identical to vsp track`);
     }
   });

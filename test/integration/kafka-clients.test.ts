@@ -59,6 +59,10 @@ describe('Kafka clients: the same contract on kafkajs and rdkafka', function () 
           assert.deepEqual(offsets.map((o) => [o.partition, o.high, o.low]).sort(), [0, 1, 2, 3].map((p) => [p, '0', '0']));
           const none = await admin.fetchOffsets({ groupId: `nobody-${library}`, topics: [t.frames] });
           assert.deepEqual(none, [{ topic: t.frames, partitions: [0, 1, 2, 3].map((partition) => ({ partition, offset: '-1' })) }]);
+          // Offset 0 is an offset (Confluent's own committed() reports it as null).
+          await admin.setOffsets({ groupId: `set-${library}`, topic: t.frames, partitions: [{ partition: 0, offset: '0' }, { partition: 2, offset: '3' }] });
+          const set = await admin.fetchOffsets({ groupId: `set-${library}`, topics: [t.frames] });
+          assert.deepEqual(set, [{ topic: t.frames, partitions: ['0', '-1', '3', '-1'].map((offset, partition) => ({ partition, offset })) }]);
         } finally {
           await admin.disconnect();
         }

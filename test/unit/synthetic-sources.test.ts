@@ -94,6 +94,10 @@ describe('mot-blank source', () => {
     }
     const meta = await sharp(frames[0]?.image).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 64, 48]);
+    // Mid-grey everywhere (the image is kept as bytes: mot-blank.ts needs no image library).
+    const { data, info } = await sharp(frames[0]?.image).raw().toBuffer({ resolveWithObject: true });
+    assert.equal(info.channels, 3);
+    assert.deepEqual(new Set(data), new Set([128]));
   });
 
   it('yields as many frames as the last frame number of a real MOT15 file', async () => {

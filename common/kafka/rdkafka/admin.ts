@@ -1,11 +1,13 @@
 // KafkaAdmin on the rdkafka client: connect() connects a producer (so that, as with kafkajs, an
 // unreachable Kafka or refused credentials fail there) and takes its admin client. Confluent's
-// client has no DescribeCluster, AlterConsumerGroupOffsets, DescribeConfigs or CreateAcls yet:
-// describeCluster, setOffsets, describeTopicConfigs and createAcls go through a kafkajs admin of
-// the same connection (kafkajs-client.ts), connected on first use.
+// client has no DescribeCluster, AlterConsumerGroupOffsets, DescribeConfigs or CreateAcls yet, and
+// its DescribeGroups can crash the process: describeCluster, setOffsets, describeTopicConfigs,
+// createAcls and describeGroups go through a kafkajs admin of the same connection
+// (kafkajs-client.ts), connected on first use. A group's offsets are read by a consumer of it.
+import { promisify } from 'node:util';
 import type { ClientOptions } from '../client-options.js';
 import { kafkaJsAdmin } from '../kafkajs-client.js';
-import type { GroupDescription, KafkaAdmin, KafkaConnection, TopicMetadata } from '../types.js';
+import type { KafkaAdmin, KafkaConnection, TopicMetadata } from '../types.js';
 import { connectWatched, type ConnectWatch } from './connect.js';
 import type { KafkaJsApi, RdAdmin, RdKafka, RdProducer } from './load.js';
 
@@ -17,9 +19,6 @@ export interface AdminContext {
   /** How connect() watches the native client (connect.ts). */
   watch: ConnectWatch;
 }
-
-/** Kafka's names of the group states (what kafkajs reports), by librdkafka's ConsumerGroupStates. */
-const GROUP_STATES = ['Unknown', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Dead', 'Empty'];
 
 export function rdkafkaAdmin(ctx: AdminContext): KafkaAdmin {
   // Each operation's own timeout: a probe (retries 0) gives up soon.
@@ -86,27 +85,17 @@ export function rdkafkaAdmin(ctx: AdminContext): KafkaAdmin {
       const partitions = await metadata(topics);
       const wanted = partitions.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionId).sort((a, b) => a - b) }));
       if (wanted.every((t) => t.partitions.length === 0)) return wanted.map((t) => ({ topic: t.topic, partitions: [] }));
-      // Stable offsets: not while a transaction that commits offsets of the group is still open.
-      const got = await rd().fetchOffsets({ groupId, topics: wanted.filter((t) => t.partitions.length > 0), timeout, requireStableOffsets: true });
+      const got = await committedOffsets(ctx, groupId, wanted, timeout);
       return wanted.map(({ topic, partitions: ids }) => {
-        const committed = new Map((got.find((g) => g.topic === topic)?.partitions ?? []).map((p) => [p.partition, p.offset]));
-        return { topic, partitions: ids.map((partition) => ({ partition, offset: BigInt(committed.get(partition) ?? '-1') < 0n ? '-1' : committed.get(partition)! })) };
+        const committed = new Map(got.filter((g) => g.topic === topic).map((p) => [p.partition, p.offset]));
+        return { topic, partitions: ids.map((partition) => ({ partition, offset: committed.get(partition) ?? '-1' })) };
       });
     },
     setOffsets: async (request) => (await kafkajs()).setOffsets(request),
     listGroups: async () => (await rd().listGroups({ timeout })).groups.map((g) => g.groupId),
-    async describeGroups(ids): Promise<GroupDescription[]> {
-      if (ids.length === 0) return [];
-      return (await rd().describeGroups(ids, { timeout })).groups.map((g) => ({
-        groupId: g.groupId,
-        state: GROUP_STATES[g.state] ?? 'Unknown',
-        members: g.members.map((m) => {
-          const assignment: Record<string, number[]> = {};
-          for (const { topic, partition } of m.assignment?.topicPartitions ?? []) (assignment[topic] ??= []).push(partition);
-          return { clientId: m.clientId, clientHost: m.clientHost, assignment };
-        }),
-      }));
-    },
+    // Not the native DescribeGroups: it segfaults on a group whose coordinator cannot answer (its
+    // binding reads the result's absent strings; confluent-kafka-javascript#531).
+    describeGroups: async (ids) => (ids.length === 0 ? [] : (await kafkajs()).describeGroups(ids)),
     describeCluster: async () => (await kafkajs()).describeCluster(),
     fetchTopicMetadata: metadata,
     describeTopicConfigs: async (topics) => (topics.length === 0 ? new Map() : (await kafkajs()).describeTopicConfigs(topics)),
@@ -114,6 +103,30 @@ export function rdkafkaAdmin(ctx: AdminContext): KafkaAdmin {
       if (acls.length > 0) await (await kafkajs()).createAcls(acls);
     },
   };
+}
+
+/**
+ * A group's committed offsets, read by a consumer of that group which joins nothing. Not the admin
+ * client's OffsetFetch: when the group's coordinator moves (its node fails), librdkafka answers
+ * NOT_COORDINATOR there by asking the handle's consumer group, which an admin client has none of,
+ * and the process segfaults (rd_kafka_handle_OffsetFetch; confluent-kafka-javascript#374). A
+ * consumer's committed() waits for the new coordinator instead and, read_committed, asks for
+ * stable offsets: none while a transaction that commits offsets of the group is still open.
+ */
+async function committedOffsets(ctx: AdminContext, groupId: string, wanted: { topic: string; partitions: number[] }[], timeout: number) {
+  const consumer = ctx.kafka.consumer({ 'group.id': groupId, 'enable.auto.commit': false, 'isolation.level': 'read_committed' });
+  await connectWatched(() => consumer.connect(), () => consumer._getInternalClient(), ctx.watch, () => consumer.disconnect());
+  try {
+    const partitions = wanted.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
+    // The native consumer's: the package's own committed() turns offset 0 into null.
+    const native = consumer._getInternalClient();
+    if (!native) throw new Error('rdkafka admin: the consumer reading committed offsets is not connected');
+    const committed = await promisify(native.committed.bind(native))(partitions, timeout);
+    // No offset (or librdkafka's -1001, invalid): the group committed none there.
+    return (committed ?? []).map(({ topic, partition, offset }) => ({ topic, partition, offset: offset === undefined || offset < 0 ? '-1' : String(offset) }));
+  } finally {
+    await consumer.disconnect().catch(() => {});
+  }
 }
 
 /** Waits until every partition of the topics has a leader (createTopics' waitForLeaders). */

@@ -72,7 +72,10 @@ export function loggerConfig(options: ClientOptions): Config {
   // logLevel INFO (kafkajs's 3): librdkafka logs failed connections at error or (a connection
   // the broker closed) info level, and rdkafka/connect.ts reads them even when nothing is logged
   // here; info lines reach our logger at debug.
-  return { kafkaJS: { logLevel: 3, logger: log ? kafkaJsLogger(log) : silentLogger } };
+  // VSP_RDKAFKA_DEBUG (librdkafka's debug contexts, e.g. cgrp,fetch) traces the native client
+  // at our debug level, for troubleshooting.
+  const debug = process.env.VSP_RDKAFKA_DEBUG;
+  return { ...(debug && { debug }), kafkaJS: { logLevel: debug ? 4 : 3, logger: log ? kafkaJsLogger(log) : silentLogger } };
 }
 
 interface KafkaJsStyleLogger {

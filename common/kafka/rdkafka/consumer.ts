@@ -12,6 +12,7 @@ import type { Logger } from '../../log.js';
 import type { Assignment, AssignmentChange, ConsumerConfig, EachBatchPayload, GroupConsumer, RunConfig, TopicPartitionOffset } from '../types.js';
 import { connectWatched, type ConnectWatch } from './connect.js';
 import type { Config, RdConsumer, RdKafka } from './load.js';
+import { partitionKey, reconcile } from './reconcile.js';
 
 export interface ConsumerContext {
   kafka: RdKafka;
@@ -23,6 +24,8 @@ export interface ConsumerContext {
 }
 
 const ASSIGN_PARTITIONS = -175;
+/** How often the group's assignment is checked against what librdkafka fetches (reconcile.ts). */
+const RECONCILE_MS = 5_000;
 
 type Listener = (assignment: Assignment, change: AssignmentChange) => void;
 
@@ -32,6 +35,11 @@ export class RdGroupConsumer implements GroupConsumer {
   private readonly listeners: Listener[] = [];
   /** This member's partitions per topic, as the rebalances told. */
   private readonly owned = new Map<string, Set<number>>();
+  /** The partitions this member paused and did not resume ("topic/partition"). */
+  private readonly paused = new Set<string>();
+  /** Owned partitions librdkafka did not hold at the last check. */
+  private missing = new Set<string>();
+  private reconciler?: NodeJS.Timeout;
   private stopped = false;
   /** Resolves run() on the first assignment (or a stop before it). */
   private joined?: () => void;
@@ -82,6 +90,7 @@ export class RdGroupConsumer implements GroupConsumer {
       throw err;
     }
     this.ctx.register(c.groupId, consumer);
+    this.reconciler = setInterval(() => this.reconcile(), RECONCILE_MS);
     const { eachBatch, eachMessage } = run;
     await consumer.run({
       partitionsConsumedConcurrently: run.partitionsConsumedConcurrently ?? 1,
@@ -114,12 +123,14 @@ export class RdGroupConsumer implements GroupConsumer {
   /** Stops handing out records and waits for the handlers under way (disconnect leaves the group). */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.reconciler);
     this.joined?.();
     await Promise.allSettled([...this.inFlight]);
   }
 
   async disconnect(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.reconciler);
     this.joined?.();
     const consumer = this.consumer;
     this.consumer = undefined;
@@ -131,11 +142,13 @@ export class RdGroupConsumer implements GroupConsumer {
   pause(topics: { topic: string; partitions?: number[] }[]): void {
     // Only partitions this member holds (the package pauses others, which librdkafka refuses).
     const held = this.held(topics);
+    for (const { topic, partitions } of held) for (const partition of partitions) this.paused.add(partitionKey({ topic, partition }));
     if (held.length > 0) this.consumer?.pause(held);
   }
 
   resume(topics: { topic: string; partitions?: number[] }[]): void {
     const held = this.held(topics);
+    for (const { topic, partitions } of held) for (const partition of partitions) this.paused.delete(partitionKey({ topic, partition }));
     if (held.length > 0) this.consumer?.resume(held);
   }
 
@@ -168,6 +181,24 @@ export class RdGroupConsumer implements GroupConsumer {
       .filter((t) => t.partitions.length > 0);
   }
 
+  /** Makes librdkafka fetch what the group gave this member (reconcile.ts says why it may not). */
+  private reconcile(): void {
+    const native = this.consumer?._getInternalClient();
+    if (this.stopped || !native?.isConnected()) return;
+    const owned = [...this.owned].flatMap(([topic, set]) => [...set].map((partition) => ({ topic, partition })));
+    try {
+      const { reassign, resume, missing } = reconcile(owned, native.assignments(), this.paused, this.missing);
+      this.missing = missing;
+      if (reassign.length > 0) {
+        this.ctx.log?.warn({ partitions: reassign.map(partitionKey) }, 'rdkafka consumer: partitions the group gave this member were not fetched; assigning them again');
+        native.incrementalAssign(reassign);
+      }
+      if (resume.length > 0) native.resume(resume);
+    } catch (err) {
+      this.ctx.log?.warn({ err: (err as Error).message }, 'rdkafka consumer: checking the assignment failed; trying again later');
+    }
+  }
+
   /** The package's rebalance callback (it applies the change itself once this returns). */
   private onRebalance(assign: boolean, partitions: { topic: string; partition: number }[]): void {
     const incremental = this.consumer?.rebalanceProtocol() !== 'EAGER';
@@ -175,13 +206,17 @@ export class RdGroupConsumer implements GroupConsumer {
     if (!incremental) {
       // Eager: every partition is revoked, then the whole new assignment comes; tell once, as kafkajs does.
       this.owned.clear();
+      this.paused.clear();
       if (!assign) return;
     }
     for (const { topic, partition } of partitions) {
       let set = this.owned.get(topic);
       if (!set) this.owned.set(topic, (set = new Set()));
       if (assign) set.add(partition);
-      else set.delete(partition);
+      else {
+        set.delete(partition);
+        this.paused.delete(partitionKey({ topic, partition }));
+      }
     }
     const assignment: Assignment = {};
     for (const [topic, set] of this.owned) if (set.size > 0) assignment[topic] = [...set].sort((a, b) => a - b);

@@ -32,6 +32,19 @@ export interface NativeClient {
   getMetadata(options: { timeout?: number; [key: string]: unknown } | undefined, callback: (err: unknown, metadata?: unknown) => void): void;
 }
 
+/** The native consumer under a KafkaJS-style consumer. */
+export interface NativeConsumerClient extends NativeClient {
+  isConnected(): boolean;
+  assignments(): { topic: string; partition: number }[];
+  incrementalAssign(partitions: { topic: string; partition: number }[]): void;
+  resume(partitions: { topic: string; partition: number }[]): void;
+  committed(
+    partitions: { topic: string; partition: number }[],
+    timeout: number,
+    callback: (err: Error | null, committed?: { topic: string; partition: number; offset?: number }[]) => void,
+  ): void;
+}
+
 export interface TopicPartitionOffset {
   topic: string;
   partition: number;
@@ -96,7 +109,7 @@ export interface RdConsumer {
   commitOffsets(offsets?: TopicPartitionOffset[]): Promise<void>;
   assignment(): { topic: string; partition: number }[];
   rebalanceProtocol(): string;
-  _getInternalClient(): NativeClient | null;
+  _getInternalClient(): NativeConsumerClient | null;
 }
 
 export interface RdNode {
@@ -111,16 +124,6 @@ export interface RdAdmin {
   createTopics(options: { topics: { topic: string; numPartitions?: number; replicationFactor?: number; configEntries?: { name: string; value: string }[] }[]; timeout?: number }): Promise<boolean>;
   listTopics(options?: { timeout?: number }): Promise<string[]>;
   listGroups(options?: { timeout?: number }): Promise<{ groups: { groupId: string }[] }>;
-  describeGroups(
-    groups: string[],
-    options?: { timeout?: number },
-  ): Promise<{ groups: { groupId: string; state: number; members: { clientId: string; clientHost: string; assignment?: { topicPartitions?: { topic: string; partition: number }[] } }[] }[] }>;
-  fetchOffsets(options: {
-    groupId: string;
-    topics: { topic: string; partitions: number[] }[];
-    timeout?: number;
-    requireStableOffsets?: boolean;
-  }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
   fetchTopicMetadata(options: { topics: string[]; timeout?: number }): Promise<{ name: string; partitions: { partitionId: number; leader: number; replicas: number[]; isr: number[] }[] }[]>;
   fetchTopicOffsets(topic: string, options: { timeout?: number; isolationLevel: number }): Promise<{ partition: number; offset: string; high: string; low: string }[]>;
   fetchTopicOffsetsByTimestamp(topic: string, timestamp: number | undefined, options: { timeout?: number; isolationLevel: number }): Promise<{ partition: number; offset: string }[]>;
@@ -137,7 +140,6 @@ export interface KafkaJsApi {
   KafkaJSError: new (e: Error | string, metadata?: { retriable?: boolean; fatal?: boolean; abortable?: boolean; code?: number }) => Error;
   ErrorCodes: Record<string, number>;
   IsolationLevel: { READ_UNCOMMITTED: number; READ_COMMITTED: number };
-  ConsumerGroupStates: Record<string, number>;
 }
 
 export interface RdKafkaModule {
