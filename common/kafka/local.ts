@@ -230,8 +230,32 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** An unused TCP port on 127.0.0.1 (for tests and side-by-side runs). */
-export function freePort(): Promise<number> {
+/**
+ * An unused TCP port on 127.0.0.1 (for tests and side-by-side runs), taken below the kernel's
+ * ephemeral range: a port that listen(0) hands out is an ephemeral one, and an outgoing
+ * connection (a Kafka node dialling its voters) may take it before our server binds it — a
+ * cluster node then dies at start with "Address already in use".
+ */
+export async function freePort(): Promise<number> {
+  const low = await ephemeralLow();
+  for (let tries = 0; low > PORT_FLOOR + 100 && tries < 200; tries++) {
+    const port = PORT_FLOOR + Math.floor(Math.random() * (low - PORT_FLOOR - 1));
+    if (await portFree(port)) return port;
+  }
+  return kernelPort();
+}
+
+/** Ports below this are left to services a user may run. */
+const PORT_FLOOR = 10_000;
+
+/** The first port of the kernel's ephemeral range (Linux's default where it cannot be read). */
+async function ephemeralLow(): Promise<number> {
+  const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768 60999');
+  const low = Number(range.trim().split(/\s+/)[0]);
+  return Number.isInteger(low) ? low : 32768;
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
