@@ -62,6 +62,11 @@ const REOPEN_DELAY_MS = 2000;
 
 /** How long a partition with records left may go without admitting one before the broker says why. */
 const STALL_REPORT_MS = 30_000;
+/**
+ * Released outputs of one partition that may wait for Kafka (at least 4 × --commit-every): beyond
+ * that its frames wait in Kafka. Outputs are small (a tracked frame has no image): ~1 MB.
+ */
+const SINK_BACKLOG_MIN = 1_000;
 
 /** How long a batch handler waits for window room before pausing the partition instead. */
 const INLINE_WAIT_MS = 2000;
@@ -185,6 +190,11 @@ export class Broker {
       }
       // A partition new to this member starts unpaused (one it held before may have been paused).
       if (added.length > 0) this.consumer.resume([{ topic, partitions: added }]);
+      // Opened now rather than at its first batch: librdkafka fetches from a committed offset only
+      // once it is stable, and a previous owner killed inside a transaction leaves it unstable
+      // until that transaction is fenced — by the opening, which makes the partition's
+      // transactional producer — or times out (60 s: each SIGKILL in the tests cost that).
+      for (const partition of added) if (!this.states.has(partition) && !this.opening.has(partition)) this.startOpening(partition);
       return;
     }
     // Eager (kafkajs): every partition was revoked, and fetching restarts from the committed
@@ -344,13 +354,13 @@ export class Broker {
 
   /**
    * Says once, with what the broker knows of it, when a partition with records left admitted none
-   * for STALL_REPORT_MS — unless it waits, paused, for processors to make room (they report that).
+   * for STALL_REPORT_MS — unless it waits, paused, for room (processors or Kafka slow; they report that).
    */
   private reportStalls(): void {
     const now = Date.now();
     for (const state of this.states.values()) {
-      const waitingForProcessors = state.paused && state.pipeline.full;
-      if (state.stallReported || state.lag === 0 || waitingForProcessors || now - state.progressAt < STALL_REPORT_MS) continue;
+      const waitingForRoom = state.paused && state.pipeline.full;
+      if (state.stallReported || state.lag === 0 || waitingForRoom || now - state.progressAt < STALL_REPORT_MS) continue;
       state.stallReported = true;
       this.o.log.warn(
         {
@@ -418,6 +428,8 @@ export class Broker {
       snapshot: (nextOffset) => ({ version: 2, nextOffset, cameras: tracking.snapshot() }),
       commitOffset: (offset) => this.consumer.commitOffsets([{ topic: topics.frames, partition, offset }]),
       onFailure: (err) => this.onSinkFailure(state, err),
+      backlogLimit: Math.max(SINK_BACKLOG_MIN, 4 * this.o.commitEvery),
+      onRoom: () => pipeline.sinkHasRoom(),
       log: this.o.log,
     });
     const pipeline = new PartitionPipeline({
@@ -451,7 +463,9 @@ export class Broker {
       // Connecting initialises the transactional id: the coordinator fences any older producer
       // of this partition and finishes the transaction it left (commits it if its commit had
       // begun — even when its client never heard so —, else aborts it).
+      const connectAt = Date.now();
       await producer.connect();
+      this.o.log.debug({ partition, ms: Date.now() - connectAt }, 'transactional producer ready');
       if (!current()) {
         // Its opening was given up meanwhile: a later one makes its own.
         void producer.disconnect().catch(() => {});
@@ -459,7 +473,9 @@ export class Broker {
       }
       this.txnProducers.set(partition, producer);
     }
+    const barrierAt = Date.now();
     await this.readPastLastTransaction(producer, partition, stateKey);
+    this.o.log.debug({ partition, ms: Date.now() - barrierAt }, 'tracker-state topic read past the last transaction');
     return producer;
   }
 

@@ -31,8 +31,9 @@ export interface PipelineOptions {
   limits: FrameLimits;
   processor: FrameProcessor;
   tracking: CameraTracking;
-  sink: { push(record: SinkRecord): void };
-  /** Frames were released and the window has room (a paused partition may resume). */
+  /** Where released records go; while it is backlogged (Kafka cannot take them), no frame is admitted. */
+  sink: { push(record: SinkRecord): void; readonly backlogged: boolean };
+  /** The window and the sink have room again (a paused partition may resume). */
   onRoom?: () => void;
   log: Logger;
 }
@@ -59,8 +60,9 @@ export class PartitionPipeline {
     this.label = String(o.partition);
   }
 
+  /** No frame may be admitted: the window is full, or the sink is backlogged. */
   get full(): boolean {
-    return this.window.full;
+    return this.window.full || this.o.sink.backlogged;
   }
 
   /** Frames admitted and not yet released. */
@@ -125,12 +127,12 @@ export class PartitionPipeline {
   }
 
   /**
-   * Waits up to `ms` for room in a full window, calling `heartbeat` meanwhile; false when the
-   * window is still full (the caller pauses the partition and lets Kafka hold the backlog).
+   * Waits up to `ms` for room (see full), calling `heartbeat` meanwhile; false when there is still
+   * none (the caller pauses the partition and lets Kafka hold the backlog).
    */
   async waitForRoom(ms: number, heartbeat: () => Promise<void>): Promise<boolean> {
     const deadline = Date.now() + ms;
-    while (this.window.full && !this.revoked) {
+    while (this.full && !this.revoked) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await new Promise<void>((resolve) => {
@@ -165,10 +167,18 @@ export class PartitionPipeline {
       else this.track(item, result.processed);
     }
     brokerMetrics.inFlight.set({ partition: this.label }, this.window.size);
-    if (!this.window.full) {
-      this.wakeWaiters();
-      if (!this.revoked) this.o.onRoom?.();
-    }
+    this.roomMade();
+  }
+
+  /** The sink's backlog went down (SinkOptions.onRoom). */
+  sinkHasRoom(): void {
+    this.roomMade();
+  }
+
+  private roomMade(): void {
+    if (this.full) return;
+    this.wakeWaiters();
+    if (!this.revoked) this.o.onRoom?.();
   }
 
   private wakeWaiters(): void {

@@ -43,6 +43,13 @@ export interface SinkOptions {
   transactionDeadlineMs: number;
   /** A send or transaction failed: the partition must be reprocessed from its last commit. */
   onFailure: (err: Error) => void;
+  /**
+   * Released records waiting to be sent at which the sink counts as backlogged: while Kafka cannot
+   * take a partition's outputs, its pipeline stops admitting frames (they wait in Kafka, not here).
+   */
+  backlogLimit: number;
+  /** The backlog fell below backlogLimit (a pipeline held up by it may admit again). */
+  onRoom?: () => void;
   log: Logger;
 }
 
@@ -66,6 +73,11 @@ export class PartitionSink {
   push(record: SinkRecord): void {
     this.pending.push(record);
     this.wake?.();
+  }
+
+  /** Too many released records wait to be sent (SinkOptions.backlogLimit). */
+  get backlogged(): boolean {
+    return this.pending.length >= this.o.backlogLimit;
   }
 
   /** Sends and commits everything pushed so far, then stops. */
@@ -110,7 +122,7 @@ export class PartitionSink {
   }
 
   private ready(): boolean {
-    if (this.stopped) return true;
+    if (this.stopped || this.backlogged) return true;
     if (this.o.exactlyOnce) return this.pending.length > 0 && this.commitDue(this.pending.length);
     return this.pending.length > 0 || (this.sinceCommit > 0 && this.intervalElapsed());
   }
@@ -130,8 +142,10 @@ export class PartitionSink {
   }
 
   private take(): { batch: TopicRecords[]; nextOffset: string; count: number } {
+    const wasBacklogged = this.backlogged;
     const records = this.pending;
     this.pending = [];
+    if (wasBacklogged) this.o.onRoom?.();
     const last = records[records.length - 1]!;
     return {
       batch: mergeByTopic(records.map((r) => ({ topic: r.topic, messages: [r.message] }))),

@@ -73,6 +73,8 @@ export class ManualProcessor implements FrameProcessor {
 
 export class MemorySink {
   readonly records: SinkRecord[] = [];
+  /** What the pipeline reads as the sink's backlog (set by tests of Kafka holding outputs up). */
+  backlogged = false;
 
   push(record: SinkRecord): void {
     this.records.push(record);

@@ -58,6 +58,28 @@ describe('PartitionPipeline', () => {
     }
   });
 
+  it('admits nothing while the sink is backlogged, and has room again (once) when the sink says so', async () => {
+    let rooms = 0;
+    const processor = new ManualProcessor(detect);
+    const { p, sink } = pipeline({ window: 8, batch: 1, processor, onRoom: () => rooms++ });
+    p.admit(frameRecord(0, 'cam', 1));
+    p.admit(frameRecord(1, 'cam', 2));
+    p.dispatch();
+    sink.backlogged = true;
+    assert.equal(p.full, true, 'two of eight slots used, but Kafka holds the outputs up');
+    processor.answerAll((n) => n - 1);
+    await settle();
+    assert.deepEqual(sink.offsets, ['0', '1'], 'frames in flight are still released');
+    assert.equal(rooms, 0, 'releasing them makes no room while the sink is backlogged');
+    assert.equal(await p.waitForRoom(30, async () => {}), false);
+    const waiting = p.waitForRoom(5000, async () => {});
+    sink.backlogged = false;
+    p.sinkHasRoom();
+    assert.equal(await waiting, true);
+    assert.equal(rooms, 1);
+    assert.equal(p.full, false);
+  });
+
   it('gives malformed records a dead letter in their slot, keeping the offsets contiguous', async () => {
     const processor = new ManualProcessor(detect);
     const { p, sink } = pipeline({ window: 16, batch: 2, processor });

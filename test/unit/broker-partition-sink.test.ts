@@ -29,6 +29,7 @@ function options(over: Partial<SinkOptions>, sent: Sent[], commits: string[], fa
     snapshot: (nextOffset): PartitionSnapshot => ({ version: 2, nextOffset, cameras: {} }),
     commitOffset: async (offset) => void commits.push(offset),
     onFailure: (err) => failures.push(err),
+    backlogLimit: 1000,
     log: quietLog,
     ...over,
   };
@@ -91,6 +92,44 @@ describe('PartitionSink', () => {
     assert.deepEqual(commits, []);
     assert.deepEqual(failures.map((e) => e.message), ['MESSAGE_TOO_LARGE']);
     assert.equal(sink.committed, undefined);
+  });
+
+  it('at-least-once: backlogged while Kafka holds a send up, with room again once it takes the backlog', async () => {
+    const sent: Sent[] = [];
+    let rooms = 0;
+    const sink = new PartitionSink(options({ commitEvery: 100, backlogLimit: 4, onRoom: () => rooms++ }, sent, [], []));
+    sink.push(record(0));
+    await settle();
+    assert.equal(sent.length, 1, 'record 0 is being sent');
+    for (const o of [1, 2, 3]) sink.push(record(o));
+    assert.equal(sink.backlogged, false, 'three waiting, the limit is four');
+    sink.push(record(4));
+    assert.equal(sink.backlogged, true);
+    await settle();
+    assert.equal(sent.length, 1, 'one send at a time');
+    assert.equal(rooms, 0);
+    sent[0]!.ack();
+    await settle();
+    assert.equal(sink.backlogged, false);
+    assert.equal(rooms, 1, 'told once');
+    assert.deepEqual(sent[1]!.batch, [{ topic: 'tracks', messages: [1, 2, 3, 4].map((o) => record(o).message) }], 'the backlog, in order');
+  });
+
+  it('exactly-once: a backlog commits at once, before --commit-every or the interval is reached', async () => {
+    const log: string[] = [];
+    let rooms = 0;
+    const sink = new PartitionSink(options({ exactlyOnce: true, commitEvery: 100, backlogLimit: 5, onRoom: () => rooms++, producer: loggingProducer(log, async () => {}) }, [], [], []));
+    for (const o of [0, 1, 2, 3]) sink.push(record(o));
+    await settle();
+    assert.deepEqual(log, [], 'not due yet');
+    sink.push(record(4));
+    await settle();
+    await settle();
+    assert.deepEqual(log, ['batch', 'offsets', 'commit']);
+    assert.equal(rooms, 1);
+    assert.equal(sink.backlogged, false);
+    await settle();
+    assert.equal(sink.committed, '5');
   });
 
   it('close() sends and commits what was pushed; abandon() commits nothing more', async () => {
