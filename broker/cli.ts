@@ -134,7 +134,7 @@ export function brokerCommand(): Command {
     if (clean) log.info('broker stopped');
     else log.warn('broker stopped at --drain-timeout: frames not committed will be processed again by the next owner');
     const blocked = kafka.blockedCalls();
-    if (blocked > 0) log.warn({ blocked }, 'a Kafka client call is blocked in its native library: the process ends on SIGTERM (an exit would wait for it forever)');
+    if (blocked > 0) log.warn({ blocked }, 'Kafka client calls that may never return are still running in its native library: the process ends on SIGTERM (an exit would wait for them)');
     // Client retries (Kafka or processors unreachable) must not keep the process alive.
     await new Promise<void>((resolve) => log.flush(() => resolve()));
     if (blocked > 0) {

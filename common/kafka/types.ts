@@ -251,9 +251,10 @@ export interface KafkaClient {
   producer(config?: ProducerConfig): KafkaProducer;
   admin(): KafkaAdmin;
   /**
-   * Calls into the client's native library that have not returned long after their own timeout
-   * (librdkafka's send_offsets_to_transaction can block for good on a coordinator that failed
-   * over). Each holds a libuv thread, which a normal exit waits for: the process must be killed.
+   * Calls into the client's native library, still running, that may never return: transactional
+   * calls (librdkafka's send_offsets_to_transaction can block for good on a coordinator that
+   * failed over) and producer disconnects (one made while such a call waits deadlocks). Each holds
+   * a libuv thread, which a normal exit waits for: with any left, the process must be killed.
    */
   blockedCalls(): number;
 }

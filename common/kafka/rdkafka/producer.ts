@@ -14,7 +14,7 @@ export interface ProducerContext {
   watch: ConnectWatch;
   /** The connected consumer of a group created from the same client, for sendOffsets. */
   consumerOfGroup(groupId: string): RdConsumer | undefined;
-  /** Native calls of the client's producers that outlived their timeout by far (KafkaClient.blockedCalls). */
+  /** Native calls of the client's producers that could block the process's exit (KafkaClient.blockedCalls). */
   blocked: Set<Promise<unknown>>;
 }
 
@@ -22,8 +22,6 @@ const TRANSACTION_TIMEOUT_MS = 60_000;
 /** How long a transactional call that timed out (retriably) is tried again. */
 const RETRY_TIMED_OUT_MS = 60_000;
 const TIMED_OUT = -185;
-/** The package gives each transactional call 5 s; one still running long after that is blocked. */
-const BLOCKED_AFTER_MS = 30_000;
 
 export function rdkafkaProducer(ctx: ProducerContext, config: ProducerConfig): KafkaProducer {
   const transactional = config.transactionalId !== undefined;
@@ -77,7 +75,7 @@ export function rdkafkaProducer(ctx: ProducerContext, config: ProducerConfig): K
     async disconnect() {
       const p = producer;
       producer = undefined;
-      await p?.disconnect();
+      if (p) await watchBlocked(ctx.blocked, p.disconnect());
     },
     send: (request) => (transactional ? sendOn(connected(), request) : resendable.send(connected(), request)),
     sendBatch: (request) => sendBatchOn(connected(), request),
@@ -163,14 +161,15 @@ async function sendBatchOn(p: RdProducer, { topicMessages }: SendBatchRequest): 
   return (await Promise.all(topicMessages.map((t) => sendOn(p, t)))).flat();
 }
 
-/** Notes `call` in `blocked` while it runs past BLOCKED_AFTER_MS. */
+/**
+ * Notes `call` in `blocked` until it settles. librdkafka's transactional calls can wait for good
+ * on a coordinator that failed over, and destroying a producer while one of them waits deadlocks
+ * (seen: send_offsets_to_transaction waiting on a condition rd_kafka_txns_term destroys): either
+ * holds a libuv thread, which a normal exit joins.
+ */
 function watchBlocked<T>(blocked: Set<Promise<unknown>>, call: Promise<T>): Promise<T> {
-  const timer = setTimeout(() => blocked.add(call), BLOCKED_AFTER_MS);
-  timer.unref();
-  const settled = () => {
-    clearTimeout(timer);
-    blocked.delete(call);
-  };
+  blocked.add(call);
+  const settled = () => void blocked.delete(call);
   call.then(settled, settled);
   return call;
 }
