@@ -140,7 +140,6 @@ export class Broker {
     this.stallCheck = setInterval(() => this.reportStalls(), STALL_REPORT_MS / 3);
   }
 
-  /** Stops consuming, lets in-flight frames finish, commits everything, disconnects. */
   /**
    * Stops fetching, lets in-flight frames finish and commits what is complete, then leaves the
    * group — all within `drainMs`, whether or not Kafka and the processors answer. Resolves to
