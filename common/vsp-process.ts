@@ -12,8 +12,9 @@ const VSP = path.join(REPO, 'bin/vsp.js');
  * Node flags every vsp process runs with (also on bin/vsp.js's #! line, for `vsp` on the PATH and
  * the systemd units). Under load V8 sized the old generation for the ~20 MB that stays live: what
  * outlived the young generation filled it every 1-2 s, and each full collection stalled the
- * broker, processor and producer 5-25 ms, in step (a paced frame crosses all three). 128 MB to start: 1-3 in 35 s instead of
- * 15-30, and the 8 x 30 fps p99 went from 24-29 ms to 11-19 ms (docs/benchmarks.md).
+ * broker, processor and producer 5-25 ms, in step (a paced frame crosses all three). With 128 MB
+ * to start: 1-3 full collections in 35 s instead of 15-30, and an 8 x 30 fps p99 of 11-19 ms
+ * instead of 22-32 (docs/benchmarks.md).
  */
 export const VSP_NODE_FLAGS = ['--initial-heap-size=128'];
 
