@@ -1,8 +1,6 @@
-#!/usr/bin/env -S node --initial-heap-size=128
+#!/usr/bin/env -S UV_THREADPOOL_SIZE=16 node --initial-heap-size=128
 // The `vsp` command: runs the compiled CLI (npm ci / npm run build produce dist/).
-// The node flags above are VSP_NODE_FLAGS (common/vsp-process.ts; a unit test keeps them equal):
-// why, there. `node bin/vsp.js` without them works, with a garbage collection every second or so.
-// More libuv threads than the default 4: a librdkafka call can block one for good (a
-// transactional call on a coordinator that failed over), and the rest must go on.
-process.env.UV_THREADPOOL_SIZE ??= '16';
+// The environment and node flags above are VSP_NODE_ENV and VSP_NODE_FLAGS (common/vsp-process.ts,
+// which says why; a unit test keeps them equal). They must be there, before node starts: libuv
+// sizes its thread pool at its first use, which is node loading this file.
 await import('../dist/cli/main.js');

@@ -18,6 +18,16 @@ const VSP = path.join(REPO, 'bin/vsp.js');
  */
 export const VSP_NODE_FLAGS = ['--initial-heap-size=128'];
 
+/**
+ * Environment every vsp process starts with (also on bin/vsp.js's #! line; set here, a caller's
+ * own value wins). More libuv threads than the default 4: librdkafka deadlocks a producer
+ * destroyed while one of its transactional calls waits on a coordinator that failed over, holding
+ * two threads for good (gdb, failover tests); with 4, two such partitions stopped the broker's
+ * every file write and native call. Setting it from JavaScript is too late: loading the entry
+ * module already started the pool.
+ */
+export const VSP_NODE_ENV: Readonly<Record<string, string>> = { UV_THREADPOOL_SIZE: '16' };
+
 export interface VspProcess {
   child: ChildProcess;
   stdout: () => string;
@@ -31,7 +41,7 @@ export interface VspProcess {
 }
 
 export function spawnVsp(args: string[], env: Record<string, string> = {}, onStderr?: (text: string) => void): VspProcess {
-  const child = spawn(process.execPath, [...VSP_NODE_FLAGS, VSP, ...args], { cwd: REPO, env: { ...process.env, VSP_SUPERVISED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...VSP_NODE_FLAGS, VSP, ...args], { cwd: REPO, env: { ...VSP_NODE_ENV, ...process.env, VSP_SUPERVISED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();

@@ -6,12 +6,14 @@
 // exactly once, in order, identical to the offline tracker (`vsp track`); the pause the failover
 // causes is measured and printed.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestKafkaCluster, type TestKafkaCluster } from '../helpers/kafka.js';
 import { REPO, stopAll, vspRun } from '../helpers/processes.js';
 import { startBroker, startProcessor, waitForGroupDone } from '../helpers/pipeline.js';
+import { freePort } from '../../common/kafka/local.js';
 import type { TrackedFrame__Output } from '../../common/gen/vsp/v1/TrackedFrame.js';
 import { createKafka, partitionForKey } from '../../common/kafka/client.js';
 import { kafkaConnection } from '../../common/kafka/connection.js';
@@ -116,7 +118,9 @@ function failoverTests(library: KafkaClientName): void {
     // A slow processor (window 2, 40-60 ms per frame) keeps the run going well past the outage.
     const procs = await Promise.all([1, 2].map((seed) => startProcessor(['--impl', 'replay', '--mot-dets', DETS, '--latency-ms', '40-60', '--seed', String(seed)])));
     const list = procs.map((p) => p.address).join(',');
-    const broker = await startBroker([...common, '--processor', list, '--window', '2', '--batch', '1', '--group', name, '--exactly-once', '--commit-every', '20']);
+    // Its metrics port tells, should the run stall, whether its event loop still answers.
+    const metricsPort = await freePort();
+    const broker = await startBroker([...common, '--processor', list, '--window', '2', '--batch', '1', '--group', name, '--exactly-once', '--commit-every', '20', '--metrics-port', String(metricsPort)]);
     // The broker's log, kept in the work folder as it goes (a test timing out still leaves it).
     const logFile = path.join(work, `${name}.broker.log`);
     const saveLog = setInterval(() => writeFileSync(logFile, broker.stderr()), 2000);
@@ -160,8 +164,9 @@ function failoverTests(library: KafkaClientName): void {
       const lines = broker.stderr().split('\n').filter((l) => (/"level":(40|50|60)/.test(l) && !l.includes('"logger":"kafkajs"')) || (l.trim() !== '' && !l.startsWith('{')));
       return `${lines.slice(-15).join('\n')}\n(whole log: ${logFile})`;
     };
-    await waitForGroupDone(cluster.bootstrap, prefix, name, 240_000).catch((err: Error) => {
-      throw new Error(`${err.message}; broker ${broker.child.exitCode === null ? 'running' : `exited ${broker.child.exitCode}`}, its warnings:\n${complaints()}`);
+    await waitForGroupDone(cluster.bootstrap, prefix, name, 240_000).catch(async (err: Error) => {
+      const running = broker.child.exitCode === null ? `running, ${await eventLoopState(broker.child.pid!, metricsPort, path.join(work, `${name}.broker.threads.txt`))}` : `exited ${broker.child.exitCode}`;
+      throw new Error(`${err.message}; broker ${running}, its warnings:\n${complaints()}`);
     });
     assert.equal(broker.child.exitCode, null, `the broker survived the failover: ${broker.stderr().slice(-2000)}`);
     await broker.stop();
@@ -220,4 +225,18 @@ function failoverTests(library: KafkaClientName): void {
       assert.ok(Date.now() < deadline, `still under-replicated: ${JSON.stringify(underReplicated)}`);
     }
   });
+}
+
+/**
+ * Whether a stalled broker's event loop still answers (its /metrics); if not, the native stacks of
+ * its threads (gdb, when installed) go to threadsFile: a native call blocking the main thread
+ * leaves nothing in the log.
+ */
+async function eventLoopState(pid: number, metricsPort: number, threadsFile: string): Promise<string> {
+  const answers = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+  if (answers) return 'its event loop answering';
+  const gdb = spawnSync('gdb', ['-p', String(pid), '-batch', '-ex', 'thread apply all bt'], { encoding: 'utf8', timeout: 60_000 });
+  if (gdb.error) return `its event loop not answering /metrics in 5 s (no native stacks: ${gdb.error.message})`;
+  writeFileSync(threadsFile, gdb.stdout + gdb.stderr);
+  return `its event loop not answering /metrics in 5 s (native stacks: ${threadsFile})`;
 }
