@@ -165,7 +165,7 @@ function failoverTests(library: KafkaClientName): void {
       return `${lines.slice(-15).join('\n')}\n(whole log: ${logFile})`;
     };
     await waitForGroupDone(cluster.bootstrap, prefix, name, 240_000).catch(async (err: Error) => {
-      const running = broker.child.exitCode === null ? `running, ${await eventLoopState(broker.child.pid!, metricsPort, path.join(work, `${name}.broker.threads.txt`))}` : `exited ${broker.child.exitCode}`;
+      const running = broker.child.exitCode === null ? `running, ${await stallState(broker.child.pid!, metricsPort, path.join(work, `${name}.broker.threads.txt`))}` : `exited ${broker.child.exitCode}`;
       throw new Error(`${err.message}; broker ${running}, its warnings:\n${complaints()}`);
     });
     assert.equal(broker.child.exitCode, null, `the broker survived the failover: ${broker.stderr().slice(-2000)}`);
@@ -228,15 +228,15 @@ function failoverTests(library: KafkaClientName): void {
 }
 
 /**
- * Whether a stalled broker's event loop still answers (its /metrics); if not, the native stacks of
- * its threads (gdb, when installed) go to threadsFile: a native call blocking the main thread
- * leaves nothing in the log.
+ * What a stalled broker is doing: whether its event loop answers (its /metrics), and the native
+ * stacks of its threads (gdb, when installed) in threadsFile — a native call that never returns
+ * leaves nothing in the log, nor does a full libuv pool (the log is written through it).
  */
-async function eventLoopState(pid: number, metricsPort: number, threadsFile: string): Promise<string> {
+async function stallState(pid: number, metricsPort: number, threadsFile: string): Promise<string> {
   const answers = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
-  if (answers) return 'its event loop answering';
+  const loop = answers ? 'its event loop answering' : 'its event loop not answering /metrics in 5 s';
   const gdb = spawnSync('gdb', ['-p', String(pid), '-batch', '-ex', 'thread apply all bt'], { encoding: 'utf8', timeout: 60_000 });
-  if (gdb.error) return `its event loop not answering /metrics in 5 s (no native stacks: ${gdb.error.message})`;
+  if (gdb.error) return `${loop} (no native stacks: ${gdb.error.message})`;
   writeFileSync(threadsFile, gdb.stdout + gdb.stderr);
-  return `its event loop not answering /metrics in 5 s (native stacks: ${threadsFile})`;
+  return `${loop} (native stacks: ${threadsFile})`;
 }
