@@ -21,7 +21,7 @@ import { topicNames } from '../common/kafka/topics.js';
 import { createTopics } from '../common/kafka/topics.js';
 import { FrameCodec } from '../common/proto.js';
 import { timestampToMs } from '../common/time.js';
-import { REPO, VSP_NODE_FLAGS } from '../common/vsp-process.js';
+import { REPO } from '../common/vsp-process.js';
 import { publishFrames, type PublishOptions } from '../producer/publish.js';
 import { SeqStore } from '../producer/seq-store.js';
 import { fileArgs } from '../producer/sources/file.js';
@@ -137,7 +137,8 @@ try {
   for (let i = 0; i < RUNS; i++) {
     const { prefix, topic } = await freshTopic();
     const args = ['producer', '--brokers', kafka.bootstrap, '--prefix', prefix, '--camera', 'bench', '--source', `file:${VTEST}`, '--stats-interval', '0', '--state-dir', path.join(work, 'state')];
-    const cpuS = await childCpuS(`VSP_LOG_LEVEL=warn node ${VSP_NODE_FLAGS.join(' ')} bin/vsp.js ${args.map(quote).join(' ')}`);
+    // Through its #! line, as `vsp` runs for a user: with vsp's node flags and environment.
+    const cpuS = await childCpuS(`VSP_LOG_LEVEL=warn ./bin/vsp.js ${args.map(quote).join(' ')}`);
     const { frames, spanMs } = await captureSpan(topic);
     fps.push(((frames - 1) * 1000) / spanMs);
     cpu.push((cpuS * 1000) / frames);
